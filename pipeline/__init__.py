@@ -1,0 +1,1 @@
+"""newsclean: a data-quality and boilerplate-cleaning pipeline for multilingual news corpora."""

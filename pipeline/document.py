@@ -1,0 +1,149 @@
+"""The one document record that flows through every step.
+
+A document keeps the lines of its input (after newline normalisation) for its whole life; steps never
+delete a line, they mark it removed with a rule name. So the clean text, the audit of removed lines
+and any line index a step reports (e.g. the split line of translated halves) all refer to the same
+numbering, and the input can be rebuilt from the outputs.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+
+class Reject(Exception):
+    """Raised by a step when a document cannot go on; the shell routes it to rejects/.
+
+    `reason` is a short stable name from REJECT_REASONS; `detail` says what exactly was wrong.
+    """
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+# Every reason a document may be rejected for. The rejects expectation suite checks against it,
+# and the README lists them under "What happens to bad input".
+REJECT_REASONS = {
+    "not_text": "the file is binary (an image, archive, executable, or contains NUL bytes)",
+    "encoding": "the bytes fit no text encoding",
+    "empty": "the file is empty or holds only whitespace",
+    "too_large": "the document is larger than input.max_document_bytes",
+    "empty_after_cleaning": "every line was removed by the cleaning rules",
+    "too_short": "the clean text is shorter than quality.min_chars",
+    "error": "a step raised an unexpected error (the detail holds the traceback summary)",
+}
+
+
+def stable_id(source: str, content: bytes) -> str:
+    """Same path + same bytes -> same id, on any machine and in any run."""
+    h = hashlib.blake2b(digest_size=8)
+    h.update(source.encode("utf-8", "surrogatepass"))
+    h.update(b"\0")
+    h.update(content)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Removal:
+    rule: str
+    line: int  # 0-based index into Document.lines
+    text: str
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    source: str
+    lines: tuple[str, ...]
+    # line index -> rule name that removed it
+    removed: dict[int, str] = field(default_factory=dict)
+    title: Optional[str] = None
+    date: Optional[str] = None
+    site: Optional[str] = None
+    url: Optional[str] = None
+    lang: Optional[str] = None
+    encoding: Optional[str] = None
+    bytes_in: int = 0
+    # Step-specific fields that appear in the clean record (e.g. lang_confidence, segments).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # --- views -------------------------------------------------------------------------------
+    def kept_indices(self) -> list[int]:
+        """Indices of lines that are kept and not blank."""
+        removed = self.removed
+        return [i for i, line in enumerate(self.lines) if i not in removed and line.strip()]
+
+    @property
+    def text(self) -> str:
+        """The clean text: kept, non-blank lines, one paragraph per line."""
+        return "\n".join(self.lines[i] for i in self.kept_indices())
+
+    def removals(self) -> list[Removal]:
+        return [Removal(rule, i, self.lines[i]) for i, rule in sorted(self.removed.items())]
+
+    def removed_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for rule in self.removed.values():
+            counts[rule] = counts.get(rule, 0) + 1
+        return dict(sorted(counts.items()))
+
+    # --- pure updates -------------------------------------------------------------------------
+    def replace(self, **changes: Any) -> "Document":
+        return dataclasses.replace(self, **changes)
+
+    def remove_lines(self, indices, rule: str) -> "Document":
+        """A copy with `indices` marked removed by `rule`; a line already removed keeps its first rule."""
+        removed = dict(self.removed)
+        for i in indices:
+            if not 0 <= i < len(self.lines):
+                raise IndexError(f"line {i} out of range for document {self.id}")
+            removed.setdefault(i, rule)
+        return self.replace(removed=removed)
+
+    def with_extra(self, **fields: Any) -> "Document":
+        extra = dict(self.extra)
+        extra.update(fields)
+        return self.replace(extra=extra)
+
+    # --- output records -----------------------------------------------------------------------
+    def clean_record(self) -> dict[str, Any]:
+        """The record written to clean/ (schema in the README)."""
+        text = self.text
+        record: dict[str, Any] = {
+            "id": self.id,
+            "source": self.source,
+            "url": self.url,
+            "lang": self.lang,
+            "title": self.title,
+            "date": self.date,
+            "site": self.site,
+            "text": text,
+            "chars": len(text),
+            "lines_in": len(self.lines),
+            "encoding": self.encoding,
+            "removed": self.removed_counts(),
+        }
+        for key in sorted(self.extra):
+            record[key] = self.extra[key]
+        return record
+
+    def audit_record(self) -> dict[str, Any]:
+        """The record written to audit/: every removed line with its rule and input line index."""
+        return {
+            "id": self.id,
+            "source": self.source,
+            "removed": [
+                {"rule": r.rule, "line": r.line, "text": r.text} for r in self.removals()
+            ],
+        }
+
+
+def reject_record(doc_id: str, source: str, reason: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """The record written to rejects/."""
+    record = {"id": doc_id, "source": source, "reason": reason, "detail": detail}
+    record.update(extra)
+    return record
