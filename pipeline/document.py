@@ -70,6 +70,8 @@ class Document:
     bytes_in: int = 0
     # Step-specific fields that appear in the clean record (e.g. lang_confidence, segments).
     extra: dict[str, Any] = field(default_factory=dict)
+    # Working annotations steps pass to later steps (e.g. per-line language); never written out.
+    notes: dict[str, Any] = field(default_factory=dict)
 
     # --- views -------------------------------------------------------------------------------
     def kept_indices(self) -> list[int]:
@@ -108,6 +110,11 @@ class Document:
         extra = dict(self.extra)
         extra.update(fields)
         return self.replace(extra=extra)
+
+    def with_notes(self, **fields: Any) -> "Document":
+        notes = dict(self.notes)
+        notes.update(fields)
+        return self.replace(notes=notes)
 
     # --- output records -----------------------------------------------------------------------
     def clean_record(self) -> dict[str, Any]:
