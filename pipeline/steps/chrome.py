@@ -1,0 +1,353 @@
+"""Strip portal chrome and sidebar headline lists from text dumps, on sites never seen before.
+
+How a document is read (structure decides, phrase packs add evidence):
+1. Every line gets cheap features (chrome_lines.py): display width (CJK counts double), whether it
+   ends like a sentence, inner punctuation, dates/times, bullets, menu separators; and a phrase-pack
+   category when it is a short line holding a known chrome phrase (chrome_lexicon.py).
+2. The main body is the densest run of prose: each prose line scores its width, every other line a
+   penalty (heavier for timestamps, bullets and chrome phrases, heaviest for end markers such as an
+   editor credit or "related news"); the best-scoring run of lines (maximum subarray) is the body.
+   A run of prose after an end marker (comments, another article's teaser) is cut off.
+3. Edges decide with context: inside the body a short line between paragraphs stays (a subheading),
+   bare datelines, chrome phrases and blocks of 3+ short lines go; outside the body everything goes,
+   each line named by what it is (dateline, sidebar of timestamped headlines, latest-news list, ...).
+4. The title (the headline just above the body, usually above the dateline) is kept as the first
+   line; title, date and site/source recovered from chrome lines go to metadata.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from pipeline.document import Document
+from pipeline.steps.chrome_lexicon import END_CATEGORIES, Lexicon
+from pipeline.steps.chrome_lines import (
+    DATETIME_RE, LineFeatures, WORD_DATE_RE, is_near_repeat, line_features, normalise_line,
+)
+
+
+@dataclass(frozen=True)
+class ChromeSettings:
+    """Tuning of the structural classifier (config section `chrome`)."""
+
+    min_body_score: int = 60
+    end_marker_penalty: int = 150
+    max_title_distance: int = 12
+    max_inline_block: int = 2
+
+
+# Rule names, one per kind of line removed.
+HEADER = "chrome.header"
+FOOTER = "chrome.footer"
+DATELINE = "chrome.dateline"
+INLINE_BLOCK = "chrome.inline_block"
+SIDEBAR = "sidebar.timestamped_headline"
+LATEST_LIST = "aggregator.latest_list"
+AFTER_END = "chrome.after_end_marker"
+
+
+def chrome_rule(category: str) -> str:
+    return LATEST_LIST if category == "latest_list" else f"chrome.{category}"
+
+
+@dataclass
+class Line:
+    index: int
+    text: str
+    f: LineFeatures
+    category: Optional[str]
+
+
+def _penalty(line: Line, settings: ChromeSettings) -> float:
+    """What a non-prose line costs the run of lines it sits in."""
+    f = line.f
+    if line.category in END_CATEGORIES:
+        return settings.end_marker_penalty
+    cost = 20 + min(f.width, 60) * 0.5
+    if line.category is not None:
+        cost += 40
+    if f.timestamped:
+        cost += 40
+    if f.bullet:
+        cost += 20
+    if f.separators >= 2 or f.url:
+        cost += 20
+    return cost
+
+
+def _value(line: Line, settings: ChromeSettings) -> float:
+    if line.f.prose and line.category not in END_CATEGORIES:
+        return float(min(line.f.width, 800))
+    return -_penalty(line, settings)
+
+
+def find_body(lines: list[Line], settings: ChromeSettings) -> Optional[tuple[int, int]]:
+    """(first, last) positions in `lines` of the best-scoring run (maximum subarray), or None."""
+    best, best_span = 0.0, None
+    run, start = 0.0, 0
+    for pos, line in enumerate(lines):
+        v = _value(line, settings)
+        if run <= 0:
+            run, start = v, pos
+        else:
+            run += v
+        if run > best:
+            best, best_span = run, (start, pos)
+    if best_span is None or best < settings.min_body_score:
+        return None
+    first, last = best_span
+    # Prose after an end marker (editor credit, "related", comments) belongs to something else,
+    # once the body before the marker is substantial.
+    prose_before = 0.0
+    total = sum(max(0.0, _value(l, settings)) for l in lines[first:last + 1])
+    for pos in range(first, last + 1):
+        line = lines[pos]
+        if line.category in END_CATEGORIES and not line.f.prose and prose_before >= max(200.0, 0.4 * total):
+            last = pos - 1
+            break
+        prose_before += max(0.0, _value(line, settings))
+    while last > first and not lines[last].f.prose:
+        last -= 1
+    return first, last
+
+
+def _headline_like(line: Line) -> bool:
+    f = line.f
+    return (f.letters >= 4 and 10 <= f.width <= 240 and line.category is None and not f.timestamped
+            and not f.bullet and f.separators < 2 and not f.url and not line.text.rstrip().endswith((":", "：")))
+
+
+def find_title(lines: list[Line], first: int, settings: ChromeSettings) -> Optional[int]:
+    """Position of the headline above the body (or the body's first line when it is one), or None.
+
+    Preference: the nearest headline-like line just above a dateline; else the nearest headline-like
+    line above the body; else the body's first line when it reads like a headline followed by prose.
+    """
+    lo = max(0, first - settings.max_title_distance)
+    above = list(range(first - 1, lo - 1, -1))
+    for pos in above:  # headline above a dateline (skipping labels and short bits between them)
+        if lines[pos].f.timestamped or (lines[pos].f.has_date and lines[pos].f.width < 60):
+            for cand in range(pos - 1, max(lo, pos - 4) - 1, -1):
+                if _headline_like(lines[cand]) and lines[cand].f.width >= 16:
+                    return cand
+            break
+    for pos in above:
+        line = lines[pos]
+        if line.category in ("related", "latest_list"):
+            break  # a "related stories" block sits between the title and the body
+        if _headline_like(line) and line.f.width >= 16 and not line.f.final:
+            return pos
+    head = lines[first]
+    if (first + 1 < len(lines) and _headline_like(head) and not head.f.final
+            and head.f.width <= 200 and lines[first + 1].f.prose):
+        return first
+    return None
+
+
+def _is_sidebar_pair(lines: list[Line], pos: int) -> bool:
+    """A timestamped line, or a headline followed by its own shortened copy with a timestamp."""
+    line = lines[pos]
+    if line.f.timestamped:
+        return True
+    if pos + 1 < len(lines) and lines[pos + 1].f.timestamped:
+        nxt = DATETIME_RE.sub("", lines[pos + 1].text)
+        return is_near_repeat(normalise_line(nxt), normalise_line(line.text))
+    return False
+
+
+def _name_outside(lines: list[Line], positions: list[int], default: str) -> dict[int, str]:
+    """Rule names for lines outside the body: by phrase category, sidebar pairs, lists, else `default`."""
+    names: dict[int, str] = {}
+    in_list = False
+    for pos in positions:
+        line = lines[pos]
+        if line.category == "latest_list":
+            in_list = True
+        elif not line.f.bullet and line.category is None and not line.f.timestamped:
+            in_list = in_list and line.f.width <= 4
+        if _is_sidebar_pair(lines, pos):
+            names[pos] = SIDEBAR
+        elif line.category is not None:
+            names[pos] = chrome_rule(line.category)
+        elif line.f.bullet and (in_list or _bullet_run(lines, pos) >= 3):
+            names[pos] = LATEST_LIST
+        else:
+            names[pos] = default
+    # a short heading right above a latest-news list belongs to the list
+    for pos in positions:
+        if names.get(pos) in (default, FOOTER, HEADER) and pos + 1 < len(lines) and names.get(pos + 1) == LATEST_LIST \
+                and not lines[pos].f.bullet and lines[pos].f.width <= 40:
+            names[pos] = LATEST_LIST
+    return names
+
+
+def _bullet_run(lines: list[Line], pos: int) -> int:
+    n, i = 0, pos
+    while i >= 0 and lines[i].f.bullet:
+        i -= 1
+    i += 1
+    while i < len(lines) and lines[i].f.bullet:
+        n += 1
+        i += 1
+    return n
+
+
+def _name_inside(lines: list[Line], first: int, last: int, settings: ChromeSettings) -> dict[int, str]:
+    """Lines to remove inside the body: chrome phrases, bare datelines, blocks of short non-prose lines."""
+    names: dict[int, str] = {}
+    pos = first
+    while pos <= last:
+        if lines[pos].f.prose:
+            pos += 1
+            continue
+        end = pos
+        while end + 1 <= last and not lines[end + 1].f.prose:
+            end += 1
+        block = range(pos, end + 1)
+        for p in block:
+            line = lines[p]
+            if line.category is not None:
+                names[p] = chrome_rule(line.category)
+            elif line.f.timestamped or (line.f.has_date and line.f.date_share > 0.5):
+                names[p] = DATELINE
+            elif line.f.letters == 0 or line.f.url:
+                names[p] = INLINE_BLOCK
+        if len(block) > settings.max_inline_block:
+            for p in block:
+                names.setdefault(p, INLINE_BLOCK)
+        pos = end + 1
+    return names
+
+
+# --- metadata ---------------------------------------------------------------------------------
+
+_NON_SITE_RE = re.compile(r"[\d:：/\-.年月日时分秒,，|()（）\[\]【】]+")
+
+
+def normalise_date(text: str) -> Optional[str]:
+    """The first date(+time) in a line as 'YYYY-MM-DD[ HH:MM[:SS]]' (day-first for dd.mm.yyyy), or None."""
+    for m in DATETIME_RE.finditer(text):
+        if not m.group("date"):
+            continue
+        nums = re.findall(r"\d+", m.group("date"))
+        if len(nums) != 3:
+            continue
+        if len(nums[0]) == 4:
+            y, mo, d = nums
+        else:
+            d, mo, y = nums
+            if len(y) == 2:
+                y = "20" + y
+            if int(mo) > 12 and int(d) <= 12:  # US order mm/dd/yyyy
+                d, mo = mo, d
+        if not (1 <= int(mo) <= 12 and 1 <= int(d) <= 31):
+            continue
+        out = f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
+        if m.group("time"):
+            t = re.findall(r"\d+", m.group("time"))
+            out += " " + ":".join(f"{int(x):02d}" for x in t[:3])
+        return out
+    return None
+
+
+def _site_from_dateline(text: str) -> Optional[str]:
+    """What is left of a dateline without its date/time: '2025-11-24 22:19  某某网' -> '某某网'."""
+    rest = WORD_DATE_RE.sub(" ", DATETIME_RE.sub(" ", text))
+    parts = [p for p in re.split(r"\s{2,}|\s[|/]\s|\t", rest) if p.strip()]
+    for part in parts:
+        candidate = _NON_SITE_RE.sub(" ", part).strip()
+        if candidate and len(candidate) <= 24 and not re.search(r"[。！？.!?]$", candidate):
+            return candidate
+    return None
+
+
+def recover_metadata(lines: list[Line], first: int, last: int, title: Optional[int],
+                     lexicon: Lexicon) -> dict[str, str]:
+    """date and site from datelines and source labels near the body."""
+    meta: dict[str, str] = {}
+    top = title if title is not None else first
+    near = list(range(max(0, top - 6), min(len(lines), first + 3)))
+    after = list(range(last + 1, min(len(lines), last + 8)))
+    for pos in near + after:
+        line = lines[pos]
+        if pos in range(first, last + 1) and line.f.prose:
+            continue
+        if "date" not in meta and line.f.has_date:
+            date = normalise_date(line.text)
+            if date:
+                meta["date"] = date
+                if line.f.width <= 80 and line.category is None:
+                    site = _site_from_dateline(line.text)
+                    if site:
+                        meta.setdefault("site_guess", site)
+        if "site" not in meta:
+            value = lexicon.label_value(line.text, "source_label")
+            if value:
+                value = DATETIME_RE.sub(" ", value).split("  ")[0].strip()
+                value = re.split(r"\s", value)[0] if len(value) > 24 else value
+                if value:
+                    meta["site"] = value
+    if "site" not in meta and "site_guess" in meta:
+        meta["site"] = meta["site_guess"]
+    meta.pop("site_guess", None)
+    return meta
+
+
+# --- the step ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Decision:
+    removed: dict[int, str]   # line index -> rule
+    body: Optional[tuple[int, int]]  # first/last line index of the body
+    title: Optional[int]      # line index of the title
+    meta: dict[str, str]
+
+
+def classify(raw_lines: tuple[str, ...] | list[str], lexicon: Lexicon,
+             settings: ChromeSettings = ChromeSettings(), skip: frozenset[int] = frozenset()) -> Decision:
+    """Decide, for every non-blank line, whether it is chrome (and which rule) or article."""
+    lines: list[Line] = []
+    for i, text in enumerate(raw_lines):
+        if i in skip or not text.strip():
+            continue
+        f = line_features(text)
+        lines.append(Line(i, text, f, lexicon.match(text, f.width)))
+    span = find_body(lines, settings)
+    if span is None:
+        return Decision({}, None, None, {})
+    first, last = span
+    title = find_title(lines, first, settings)
+    names: dict[int, str] = {}
+    names.update(_name_outside(lines, [p for p in range(0, first) if p != title], HEADER))
+    names.update(_name_outside(lines, list(range(last + 1, len(lines))), FOOTER))
+    for pos in range(0, first):
+        if pos != title and names[pos] == HEADER and lines[pos].f.has_date and lines[pos].f.width <= 80:
+            names[pos] = DATELINE
+    names.update(_name_inside(lines, first if title != first else first + 1, last, settings))
+    names.pop(title, None)
+    meta = recover_metadata(lines, first, last, title, lexicon)
+    if title is not None:
+        meta["title"] = lines[title].text.strip()
+    removed = {lines[p].index: rule for p, rule in names.items()}
+    return Decision(removed, (lines[first].index, lines[last].index),
+                    lines[title].index if title is not None else None, meta)
+
+
+def strip_chrome(doc: Document, lexicon: Lexicon, settings: ChromeSettings = ChromeSettings()) -> Document:
+    """The pipeline step: mark chrome lines removed and fill title/date/site (kept when already set)."""
+    decision = classify(doc.lines, lexicon, settings, skip=frozenset(doc.removed))
+    if decision.body is None:
+        return doc
+    out = doc
+    by_rule: dict[str, list[int]] = {}
+    for index, rule in sorted(decision.removed.items()):
+        by_rule.setdefault(rule, []).append(index)
+    for rule, indices in by_rule.items():
+        out = out.remove_lines(indices, rule)
+    meta = decision.meta
+    return out.replace(
+        title=doc.title or meta.get("title"),
+        date=doc.date or meta.get("date"),
+        site=doc.site or meta.get("site"),
+    )

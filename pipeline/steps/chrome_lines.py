@@ -1,0 +1,131 @@
+"""Cheap per-line features for the chrome cleaner: display width, sentence ends, dates, bullets.
+
+Everything here works on one string with a handful of compiled regexes, in any language: CJK
+characters count double in display width (a 20-character Chinese sentence is as wide as a 40-letter
+English one), and sentence-final punctuation covers Latin, Greek, Cyrillic, CJK and Arabic marks.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Wide characters: Hangul Jamo, CJK radicals..Yi, Hangul syllables, compatibility ideographs,
+# fullwidth forms, CJK extension B+ (counted as 2 columns, like a terminal does).
+WIDE_RE = re.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff"
+                     "\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+                     "\U00020000-\U0003fffd]")
+CJK_RE = re.compile("[\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff]")
+
+# A sentence ends with one of these, optionally followed by closing quotes/brackets.
+SENTENCE_END_RE = re.compile(r"[.!?…。！？؟।;；:：»\"'”’」』）)\]】]\s*$")
+_FINAL_MARK_RE = re.compile(r"[.!?…。！？؟।][\"'”’»」』）)\]】]*\s*$")
+# Inner punctuation that prose has and menus, tags and headlines mostly lack.
+INNER_PUNCT_RE = re.compile(r"[,，、;；。.!?！？:：]\s*\S")
+LETTER_RE = re.compile(r"[^\W\d_]")
+DIGIT_RE = re.compile(r"\d")
+
+# Dates and times in the shapes portals print them (digits only, any language).
+_DATE = (r"(?:(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
+         r"|\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*(?:19|20)?\d\d(?!\d))")
+_TIME = r"(?<!\d)(?:[01]?\d|2[0-3])\s*[:：时]\s*[0-5]\d(?:\s*[:：分]\s*[0-5]\d\s*秒?)?(?:\s*[AaPp]\.?[Mm]\.?)?"
+DATE_RE = re.compile(_DATE)
+TIME_RE = re.compile(_TIME)
+DATETIME_RE = re.compile(rf"(?P<date>{_DATE})(?:[\sT,]*(?P<time>{_TIME}))?|(?P<time_only>{_TIME})")
+# "16 January 2012", "Jan 16, 2012", "4 янв", "21 Δεκέμβρη 2011": a word between numbers.
+WORD_DATE_RE = re.compile(r"(?<!\d)\d{1,2}\.?\s+[^\W\d_]{3,12}\.?,?\s+(?:19|20)\d\d(?!\d)"
+                          r"|[^\W\d_]{3,12}\.?\s+\d{1,2},?\s+(?:19|20)\d\d(?!\d)")
+
+# A list item: bullet glyph, a [tag], or "1." / "1、" numbering at the start.
+BULLET_RE = re.compile(r"^\s*(?:[-–—•·・●◦▪■□◆◇►▶▸»>*※+]\s*(?=\S)|\[[^\]]{1,12}\]|【[^】]{1,12}】|\d{1,2}[.、)]\s*(?=\D))")
+# Menus printed on one line: "Home | News | Sport", "首页 → 财经 → 生活".
+SEPARATOR_RE = re.compile(r"\s[|/→>»·]\s|\s-\s|\|")
+URL_RE = re.compile(r"https?://|www\.|\S@\S+\.\w|\.(?:com|net|org|cn|ru|de|pl|gr)\b", re.I)
+
+
+def display_width(text: str) -> int:
+    """Terminal columns: wide (CJK) characters count 2, everything else 1; surrounding space ignored."""
+    text = text.strip()
+    return len(text) + len(WIDE_RE.findall(text))
+
+
+def ends_sentence(text: str) -> bool:
+    """The line ends like a sentence: a full stop, ?, !, ellipsis or their CJK forms (quotes allowed after)."""
+    return _FINAL_MARK_RE.search(text) is not None
+
+
+@dataclass(frozen=True)
+class LineFeatures:
+    width: int
+    cjk_share: float
+    letters: int
+    final: bool          # ends with sentence-final punctuation
+    inner_punct: int     # commas / stops inside the line
+    has_date: bool
+    has_time: bool
+    date_share: float    # share of the line's width taken by dates/times (1.0 = a bare timestamp)
+    bullet: bool
+    separators: int      # menu separators ("|", " - ", " → ")
+    url: bool
+
+    @property
+    def prose(self) -> bool:
+        """Reads like running text: a finished sentence of some length, or a long line with inner punctuation."""
+        if self.letters < 2 or self.date_share > 0.5:
+            return False
+        if self.final and self.width >= 12 and not (self.bullet and self.width < 40):
+            return True
+        return self.width >= 70 and self.inner_punct >= 2
+
+    @property
+    def timestamped(self) -> bool:
+        return self.has_date and self.has_time or (self.has_date and self.date_share > 0.3)
+
+
+def line_features(line: str) -> LineFeatures:
+    text = line.strip()
+    width = display_width(text)
+    if not text:
+        return LineFeatures(0, 0.0, 0, False, 0, False, False, 0.0, False, 0, False)
+    cjk = len(CJK_RE.findall(text))
+    letters = len(LETTER_RE.findall(text))
+    dates = [m.group(0) for m in DATE_RE.finditer(text)] + [m.group(0) for m in WORD_DATE_RE.finditer(text)]
+    times = [m.group(0) for m in TIME_RE.finditer(text)]
+    dated = sum(display_width(s) for s in dates + times)
+    return LineFeatures(
+        width=width,
+        cjk_share=cjk / len(text),
+        letters=letters,
+        final=ends_sentence(text),
+        inner_punct=len(INNER_PUNCT_RE.findall(text)),
+        has_date=bool(dates),
+        has_time=bool(times),
+        date_share=min(1.0, dated / width) if width else 0.0,
+        bullet=BULLET_RE.match(text) is not None,
+        separators=len(SEPARATOR_RE.findall(text)),
+        url=URL_RE.search(text) is not None,
+    )
+
+
+def normalise_line(line: str) -> str:
+    """Case-folded letters and digits only: the key used to compare lines (repeats, near-repeats)."""
+    return "".join(ch for ch in line.casefold() if ch.isalnum())
+
+
+def is_near_repeat(short: str, long: str, min_chars: int = 4) -> bool:
+    """`short` (normalised) is a prefix, or most of its characters in order, of `long` (normalised).
+
+    A sidebar repeats a headline shortened ("headline + shortened headline"), an aggregator list cuts
+    the article's own title: both are near-repeats of another line.
+    """
+    if len(short) < min_chars or not long:
+        return False
+    if long.startswith(short) or short in long:
+        return True
+    # in-order character overlap, tolerant of dropped punctuation/quotes/words
+    pos, hits = 0, 0
+    for ch in short:
+        found = long.find(ch, pos)
+        if found >= 0:
+            hits += 1
+            pos = found + 1
+    return hits >= 0.85 * len(short)
