@@ -33,6 +33,8 @@ class ChromeSettings:
 
     min_body_score: int = 60
     end_marker_penalty: int = 150
+    timestamp_penalty: int = 200
+    isolated_prose_weight: float = 0.35
     max_title_distance: int = 12
     max_inline_block: int = 2
 
@@ -53,10 +55,55 @@ def chrome_rule(category: str) -> str:
 
 @dataclass
 class Line:
-    index: int
+    """One unit of the page: an input line, or several when a paragraph was hard-wrapped."""
+
+    indices: list[int]
     text: str
     f: LineFeatures
     category: Optional[str]
+    repeated: bool = False  # the same short line occurs elsewhere in the document (rubric labels)
+
+    @property
+    def index(self) -> int:
+        return self.indices[0]
+
+
+def _continues(prev: str, prev_f: LineFeatures, cur: str) -> bool:
+    """`cur` carries on the sentence of `prev` (a paragraph hard-wrapped at a fixed width)."""
+    if prev_f.final or prev_f.width < 30 or prev_f.bullet or prev_f.timestamped:
+        return False
+    head = cur.lstrip()[:1]
+    if head.islower():
+        return True
+    return prev.rstrip()[-1:] in (",", "-", "‐", "–", "，", "、") and head.isalnum()
+
+
+def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset()) -> list[Line]:
+    """Non-blank lines as units, hard-wrapped paragraph lines joined into one unit."""
+    units: list[Line] = []
+    counts: dict[str, int] = {}
+    prev_f: Optional[LineFeatures] = None
+    for i, text in enumerate(raw_lines):
+        if i in skip or not text.strip():
+            prev_f = None
+            continue
+        f = line_features(text)
+        joins = prev_f is not None and _continues(raw_lines[i - 1], prev_f, text)
+        prev_f = f
+        if joins:
+            last = units[-1]
+            joined = last.text.rstrip() + " " + text.strip()
+            jf = line_features(joined)
+            units[-1] = Line(last.indices + [i], joined, jf, lexicon.match(joined, jf.width))
+            continue
+        units.append(Line([i], text, f, lexicon.match(text, f.width)))
+        if f.width <= 40:
+            key = normalise_line(text)
+            counts[key] = counts.get(key, 0) + 1
+    for u in units:
+        if len(u.indices) == 1 and u.f.width <= 40 and not u.f.prose and counts.get(normalise_line(u.text), 0) > 1:
+            u.repeated = True
+    return units
 
 
 def _penalty(line: Line, settings: ChromeSettings) -> float:
@@ -67,8 +114,10 @@ def _penalty(line: Line, settings: ChromeSettings) -> float:
     cost = 20 + min(f.width, 60) * 0.5
     if line.category is not None:
         cost += 40
-    if f.timestamped:
+    if line.repeated:
         cost += 40
+    if f.timestamped:
+        cost += settings.timestamp_penalty
     if f.bullet:
         cost += 20
     if f.separators >= 2 or f.url:
@@ -76,18 +125,26 @@ def _penalty(line: Line, settings: ChromeSettings) -> float:
     return cost
 
 
-def _value(line: Line, settings: ChromeSettings) -> float:
-    if line.f.prose and line.category not in END_CATEGORIES:
-        return float(min(line.f.width, 800))
-    return -_penalty(line, settings)
+def _values(lines: list[Line], settings: ChromeSettings) -> list[float]:
+    """Prose scores its width (discounted when it stands alone between non-prose lines, as the teasers
+    of a headline list do); everything else costs a penalty."""
+    values = []
+    for pos, line in enumerate(lines):
+        if line.f.prose and line.category not in END_CATEGORIES:
+            v = float(min(line.f.width, 800))
+            alone = (pos == 0 or not lines[pos - 1].f.prose) and (pos + 1 == len(lines) or not lines[pos + 1].f.prose)
+            values.append(v * settings.isolated_prose_weight if alone else v)
+        else:
+            values.append(-_penalty(line, settings))
+    return values
 
 
 def find_body(lines: list[Line], settings: ChromeSettings) -> Optional[tuple[int, int]]:
     """(first, last) positions in `lines` of the best-scoring run (maximum subarray), or None."""
+    values = _values(lines, settings)
     best, best_span = 0.0, None
     run, start = 0.0, 0
-    for pos, line in enumerate(lines):
-        v = _value(line, settings)
+    for pos, v in enumerate(values):
         if run <= 0:
             run, start = v, pos
         else:
@@ -100,13 +157,13 @@ def find_body(lines: list[Line], settings: ChromeSettings) -> Optional[tuple[int
     # Prose after an end marker (editor credit, "related", comments) belongs to something else,
     # once the body before the marker is substantial.
     prose_before = 0.0
-    total = sum(max(0.0, _value(l, settings)) for l in lines[first:last + 1])
+    total = sum(max(0.0, v) for v in values[first:last + 1])
     for pos in range(first, last + 1):
         line = lines[pos]
         if line.category in END_CATEGORIES and not line.f.prose and prose_before >= max(200.0, 0.4 * total):
             last = pos - 1
             break
-        prose_before += max(0.0, _value(line, settings))
+        prose_before += max(0.0, values[pos])
     while last > first and not lines[last].f.prose:
         last -= 1
     return first, last
@@ -307,12 +364,7 @@ class Decision:
 def classify(raw_lines: tuple[str, ...] | list[str], lexicon: Lexicon,
              settings: ChromeSettings = ChromeSettings(), skip: frozenset[int] = frozenset()) -> Decision:
     """Decide, for every non-blank line, whether it is chrome (and which rule) or article."""
-    lines: list[Line] = []
-    for i, text in enumerate(raw_lines):
-        if i in skip or not text.strip():
-            continue
-        f = line_features(text)
-        lines.append(Line(i, text, f, lexicon.match(text, f.width)))
+    lines = build_units(raw_lines, lexicon, skip)
     span = find_body(lines, settings)
     if span is None:
         return Decision({}, None, None, {})
@@ -329,8 +381,8 @@ def classify(raw_lines: tuple[str, ...] | list[str], lexicon: Lexicon,
     meta = recover_metadata(lines, first, last, title, lexicon)
     if title is not None:
         meta["title"] = lines[title].text.strip()
-    removed = {lines[p].index: rule for p, rule in names.items()}
-    return Decision(removed, (lines[first].index, lines[last].index),
+    removed = {i: rule for p, rule in names.items() for i in lines[p].indices}
+    return Decision(removed, (lines[first].index, lines[last].indices[-1]),
                     lines[title].index if title is not None else None, meta)
 
 

@@ -21,7 +21,7 @@ from pipeline.steps.chrome_lines import display_width
 
 CATEGORIES = (
     "editor_credit", "source_label", "related", "latest_list", "share", "navigation",
-    "copyright", "comments", "advertisement", "keywords",
+    "copyright", "comments", "advertisement", "keywords", "caption",
 )
 # Categories that end an article when met after its body (what follows is page furniture).
 END_CATEGORIES = frozenset({"editor_credit", "related", "latest_list", "copyright", "comments"})

@@ -78,7 +78,8 @@ class LineFeatures:
 
     @property
     def timestamped(self) -> bool:
-        return self.has_date and self.has_time or (self.has_date and self.date_share > 0.3)
+        """A date with a time, or a line that is mostly a date or a time ("Сегодня, 7:37")."""
+        return (self.has_date and self.has_time) or self.date_share > 0.35
 
 
 def line_features(line: str) -> LineFeatures:
