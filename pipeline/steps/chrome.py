@@ -34,10 +34,14 @@ class ChromeSettings:
     min_body_score: int = 60
     end_marker_penalty: int = 150
     timestamp_penalty: int = 200
+    repeated_line_penalty: int = 120
+    tail_weight: float = 0.5
     isolated_prose_weight: float = 0.35
     max_title_distance: int = 12
     max_inline_block: int = 2
 
+
+COPYRIGHT_SIGN_RE = re.compile(r"©|\(c\)\s*(?:19|20)\d\d|\bcopyright\b", re.I)
 
 # Rule names, one per kind of line removed.
 HEADER = "chrome.header"
@@ -96,7 +100,10 @@ def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset())
             jf = line_features(joined)
             units[-1] = Line(last.indices + [i], joined, jf, lexicon.match(joined, jf.width))
             continue
-        units.append(Line([i], text, f, lexicon.match(text, f.width)))
+        category = lexicon.match(text, f.width)
+        if category is None and COPYRIGHT_SIGN_RE.search(text):
+            category = "copyright"
+        units.append(Line([i], text, f, category))
         if f.width <= 40:
             key = normalise_line(text)
             counts[key] = counts.get(key, 0) + 1
@@ -114,8 +121,8 @@ def _penalty(line: Line, settings: ChromeSettings) -> float:
     cost = 20 + min(f.width, 60) * 0.5
     if line.category is not None:
         cost += 40
-    if line.repeated:
-        cost += 40
+    if line.repeated and line.category != "advertisement":
+        cost += settings.repeated_line_penalty
     if f.timestamped:
         cost += settings.timestamp_penalty
     if f.bullet:
@@ -129,9 +136,13 @@ def _values(lines: list[Line], settings: ChromeSettings) -> list[float]:
     """Prose scores its width (discounted when it stands alone between non-prose lines, as the teasers
     of a headline list do); everything else costs a penalty."""
     values = []
+    n = len(lines)
     for pos, line in enumerate(lines):
         if line.f.prose and line.category not in END_CATEGORIES:
-            v = float(min(line.f.width, 800))
+            # mild position prior: prose in the last half of the page (footers, comments, legal
+            # notices) counts less, down to `tail_weight` at the very end
+            late = max(0.0, (pos / n - 0.5) * 2)
+            v = float(min(line.f.width, 800)) * (1 - (1 - settings.tail_weight) * late)
             alone = (pos == 0 or not lines[pos - 1].f.prose) and (pos + 1 == len(lines) or not lines[pos + 1].f.prose)
             values.append(v * settings.isolated_prose_weight if alone else v)
         else:

@@ -66,6 +66,7 @@ class LineFeatures:
     bullet: bool
     separators: int      # menu separators ("|", " - ", " → ")
     url: bool
+    colon_end: bool = False
 
     @property
     def prose(self) -> bool:
@@ -74,6 +75,8 @@ class LineFeatures:
             return False
         if self.final and self.width >= 12 and not (self.bullet and self.width < 40):
             return True
+        if self.colon_end and self.width >= 50 and self.inner_punct >= 1:
+            return True  # "... here is the list:" introduces part of the article
         return self.width >= 70 and self.inner_punct >= 2
 
     @property
@@ -104,6 +107,7 @@ def line_features(line: str) -> LineFeatures:
         bullet=BULLET_RE.match(text) is not None,
         separators=len(SEPARATOR_RE.findall(text)),
         url=URL_RE.search(text) is not None,
+        colon_end=text.endswith((":", "：")),
     )
 
 
