@@ -76,9 +76,11 @@ class CleanDocuments(beam.DoFn):
     def __init__(self, config):
         self.config = config
         self.steps = None
+        # phrase packs are read here, where the config's files are, and travel with the DoFn
+        self.lexicon = steps.chrome_lexicon(config) if config.chrome.enabled else None
 
     def setup(self):
-        self.steps = steps.text_steps(self.config)
+        self.steps = steps.text_steps(self.config, self.lexicon)
 
     def _audit(self, doc: Document):
         counts = doc.removed_counts()

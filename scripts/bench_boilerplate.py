@@ -23,7 +23,8 @@ from statistics import mean, median
 
 sys.path.insert(0, __file__.rsplit("/scripts/", 1)[0])
 
-from pipeline.steps.chrome import ChromeSettings, classify  # noqa: E402
+from pipeline.config import ChromeConfig  # noqa: E402
+from pipeline.steps.chrome import classify  # noqa: E402
 from pipeline.steps.chrome_lexicon import load_lexicon  # noqa: E402
 
 
@@ -119,7 +120,7 @@ def main(argv=None) -> int:
 
     rows = list(read_jsonl(args.dataset))
     lexicon = load_lexicon(args.lexicon)
-    settings = ChromeSettings()
+    settings = ChromeConfig()
     docs = [r["text_dump"].split("\n") for r in rows]
 
     per_doc = []

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from pipeline.config import ChromeConfig
 from pipeline.document import Document
 from pipeline.steps.chrome_lexicon import END_CATEGORIES, Lexicon
 from pipeline.steps.chrome_lines import (
@@ -27,18 +28,6 @@ from pipeline.steps.chrome_lines import (
 )
 
 
-@dataclass(frozen=True)
-class ChromeSettings:
-    """Tuning of the structural classifier (config section `chrome`)."""
-
-    min_body_score: int = 60
-    end_marker_penalty: int = 150
-    timestamp_penalty: int = 200
-    repeated_line_penalty: int = 120
-    tail_weight: float = 0.5
-    isolated_prose_weight: float = 0.35
-    max_title_distance: int = 12
-    max_inline_block: int = 2
 
 
 COPYRIGHT_SIGN_RE = re.compile(r"©|\(c\)\s*(?:19|20)\d\d|\bcopyright\b", re.I)
@@ -113,7 +102,7 @@ def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset())
     return units
 
 
-def _penalty(line: Line, settings: ChromeSettings) -> float:
+def _penalty(line: Line, settings: ChromeConfig) -> float:
     """What a non-prose line costs the run of lines it sits in."""
     f = line.f
     if line.category in END_CATEGORIES:
@@ -132,7 +121,7 @@ def _penalty(line: Line, settings: ChromeSettings) -> float:
     return cost
 
 
-def _values(lines: list[Line], settings: ChromeSettings) -> list[float]:
+def _values(lines: list[Line], settings: ChromeConfig) -> list[float]:
     """Prose scores its width (discounted when it stands alone between non-prose lines, as the teasers
     of a headline list do); everything else costs a penalty."""
     values = []
@@ -150,7 +139,7 @@ def _values(lines: list[Line], settings: ChromeSettings) -> list[float]:
     return values
 
 
-def find_body(lines: list[Line], settings: ChromeSettings) -> Optional[tuple[int, int]]:
+def find_body(lines: list[Line], settings: ChromeConfig) -> Optional[tuple[int, int]]:
     """(first, last) positions in `lines` of the best-scoring run (maximum subarray), or None."""
     values = _values(lines, settings)
     best, best_span = 0.0, None
@@ -186,7 +175,7 @@ def _headline_like(line: Line) -> bool:
             and not f.bullet and f.separators < 2 and not f.url and not line.text.rstrip().endswith((":", "：")))
 
 
-def find_title(lines: list[Line], first: int, settings: ChromeSettings) -> Optional[int]:
+def find_title(lines: list[Line], first: int, settings: ChromeConfig) -> Optional[int]:
     """Position of the headline above the body (or the body's first line when it is one), or None.
 
     Preference: the nearest headline-like line just above a dateline; else the nearest headline-like
@@ -208,7 +197,7 @@ def find_title(lines: list[Line], first: int, settings: ChromeSettings) -> Optio
             return pos
     head = lines[first]
     if (first + 1 < len(lines) and _headline_like(head) and not head.f.final
-            and head.f.width <= 200 and lines[first + 1].f.prose):
+            and head.f.width <= 120 and lines[first + 1].f.prose):
         return first
     return None
 
@@ -261,7 +250,7 @@ def _bullet_run(lines: list[Line], pos: int) -> int:
     return n
 
 
-def _name_inside(lines: list[Line], first: int, last: int, settings: ChromeSettings) -> dict[int, str]:
+def _name_inside(lines: list[Line], first: int, last: int, settings: ChromeConfig) -> dict[int, str]:
     """Lines to remove inside the body: chrome phrases, bare datelines, blocks of short non-prose lines."""
     names: dict[int, str] = {}
     pos = first
@@ -373,7 +362,7 @@ class Decision:
 
 
 def classify(raw_lines: tuple[str, ...] | list[str], lexicon: Lexicon,
-             settings: ChromeSettings = ChromeSettings(), skip: frozenset[int] = frozenset()) -> Decision:
+             settings: ChromeConfig = ChromeConfig(), skip: frozenset[int] = frozenset()) -> Decision:
     """Decide, for every non-blank line, whether it is chrome (and which rule) or article."""
     lines = build_units(raw_lines, lexicon, skip)
     span = find_body(lines, settings)
@@ -384,8 +373,13 @@ def classify(raw_lines: tuple[str, ...] | list[str], lexicon: Lexicon,
     names: dict[int, str] = {}
     names.update(_name_outside(lines, [p for p in range(0, first) if p != title], HEADER))
     names.update(_name_outside(lines, list(range(last + 1, len(lines))), FOOTER))
-    for pos in range(0, first):
-        if pos != title and names[pos] == HEADER and lines[pos].f.has_date and lines[pos].f.width <= 80:
+    # the dateline: a dated line just above the body (below or near the title), not a sidebar item
+    top = title if title is not None and title < first else first
+    for pos in range(max(0, top - 3), first):
+        line = lines[pos]
+        if pos != title and line.f.has_date and line.f.width <= 80 and line.category is None \
+                and not (pos > 0 and names.get(pos - 1) == SIDEBAR and pos - 1 != title
+                         and _is_sidebar_pair(lines, pos - 1) and not lines[pos - 1].f.timestamped):
             names[pos] = DATELINE
     names.update(_name_inside(lines, first if title != first else first + 1, last, settings))
     names.pop(title, None)
@@ -397,7 +391,7 @@ def classify(raw_lines: tuple[str, ...] | list[str], lexicon: Lexicon,
                     lines[title].index if title is not None else None, meta)
 
 
-def strip_chrome(doc: Document, lexicon: Lexicon, settings: ChromeSettings = ChromeSettings()) -> Document:
+def strip_chrome(doc: Document, lexicon: Lexicon, settings: ChromeConfig = ChromeConfig()) -> Document:
     """The pipeline step: mark chrome lines removed and fill title/date/site (kept when already set)."""
     decision = classify(doc.lines, lexicon, settings, skip=frozenset(doc.removed))
     if decision.body is None:
