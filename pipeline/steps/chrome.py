@@ -209,7 +209,11 @@ def _is_sidebar_pair(lines: list[Line], pos: int) -> bool:
         return True
     if pos + 1 < len(lines) and lines[pos + 1].f.timestamped:
         nxt = DATETIME_RE.sub("", lines[pos + 1].text)
-        return is_near_repeat(normalise_line(nxt), normalise_line(line.text))
+        if is_near_repeat(normalise_line(nxt), normalise_line(line.text)):
+            return True
+        # a headline whose timestamped follower sits among other timestamped items
+        near = lines[max(0, pos - 6):pos + 8]
+        return sum(1 for l in near if l.f.timestamped) >= 3 and not line.f.prose
     return False
 
 
