@@ -24,7 +24,8 @@ from pipeline.config import ChromeConfig
 from pipeline.document import Document
 from pipeline.steps.chrome_lexicon import END_CATEGORIES, Lexicon
 from pipeline.steps.chrome_lines import (
-    DATETIME_RE, LineFeatures, WORD_DATE_RE, is_near_repeat, line_features, normalise_line,
+    BYLINE_RE, DATETIME_RE, TIME_RE, WORD_DATE_RE, LineFeatures, is_near_repeat, line_features, month_number,
+    normalise_line,
 )
 
 
@@ -39,7 +40,7 @@ DATELINE = "chrome.dateline"
 INLINE_BLOCK = "chrome.inline_block"
 SIDEBAR = "sidebar.timestamped_headline"
 LATEST_LIST = "aggregator.latest_list"
-AFTER_END = "chrome.after_end_marker"
+BYLINE = "chrome.byline"
 
 
 def chrome_rule(category: str) -> str:
@@ -172,7 +173,7 @@ def find_body(lines: list[Line], settings: ChromeConfig) -> Optional[tuple[int, 
 def _headline_like(line: Line) -> bool:
     f = line.f
     return (f.letters >= 4 and 10 <= f.width <= 240 and line.category is None and not f.timestamped
-            and not f.bullet and f.separators < 2 and not f.url and not line.text.rstrip().endswith((":", "：")))
+            and not f.bullet and not f.byline and f.separators < 2 and not f.url and not line.text.rstrip().endswith((":", "：")))
 
 
 def find_title(lines: list[Line], first: int, settings: ChromeConfig) -> Optional[int]:
@@ -272,6 +273,8 @@ def _name_inside(lines: list[Line], first: int, last: int, settings: ChromeConfi
                 names[p] = chrome_rule(line.category)
             elif line.f.timestamped or (line.f.has_date and line.f.date_share > 0.5):
                 names[p] = DATELINE
+            elif line.f.byline:
+                names[p] = BYLINE
             elif line.f.letters == 0 or line.f.url:
                 names[p] = INLINE_BLOCK
         if len(block) > settings.max_inline_block:
@@ -282,8 +285,6 @@ def _name_inside(lines: list[Line], first: int, last: int, settings: ChromeConfi
 
 
 # --- metadata ---------------------------------------------------------------------------------
-
-_NON_SITE_RE = re.compile(r"[\d:：/\-.年月日时分秒,，|()（）\[\]【】]+")
 
 
 def normalise_date(text: str) -> Optional[str]:
@@ -309,18 +310,37 @@ def normalise_date(text: str) -> Optional[str]:
             t = re.findall(r"\d+", m.group("time"))
             out += " " + ":".join(f"{int(x):02d}" for x in t[:3])
         return out
+    m = WORD_DATE_RE.search(text)
+    if m:
+        words = re.findall(r"[^\W\d_]+", m.group(0))
+        nums = re.findall(r"\d+", m.group(0))
+        month = month_number(words[0]) if words else None
+        if month and len(nums) == 2:
+            day, year = (int(nums[0]), int(nums[1])) if len(nums[1]) == 4 else (int(nums[1]), int(nums[0]))
+            if 1 <= day <= 31:
+                out = f"{year:04d}-{month:02d}-{day:02d}"
+                t = TIME_RE.search(text[m.end():])
+                if t:
+                    out += " " + ":".join(f"{int(x):02d}" for x in re.findall(r"\d+", t.group(0))[:3])
+                return out
     return None
 
 
 def _site_from_dateline(text: str) -> Optional[str]:
-    """What is left of a dateline without its date/time: '2025-11-24 22:19  某某网' -> '某某网'."""
-    rest = WORD_DATE_RE.sub(" ", DATETIME_RE.sub(" ", text))
-    parts = [p for p in re.split(r"\s{2,}|\s[|/]\s|\t", rest) if p.strip()]
-    for part in parts:
-        candidate = _NON_SITE_RE.sub(" ", part).strip()
-        if candidate and len(candidate) <= 24 and not re.search(r"[。！？.!?]$", candidate):
-            return candidate
-    return None
+    """The name printed after a dateline's date, set apart by a wide gap or a bar:
+    '2025-11-24 22:19  某某网' -> '某某网'; 'Published 14 March 2024 09:42' -> None."""
+    ends = [m.end() for m in DATETIME_RE.finditer(text)] + [m.end() for m in WORD_DATE_RE.finditer(text)]
+    if not ends:
+        return None
+    rest = text[max(ends):]
+    gap = re.match(r"(?:\s{2,}|\s*[|｜/·•]\s*|\s*\u3000\s*)(.+)$", rest)
+    if not gap:
+        return None
+    candidate = re.split(r"\s{2,}|\s[|｜/]\s", gap.group(1).strip())[0].strip(" :：()（）[]【】")
+    if (not candidate or BYLINE_RE.match(candidate) or len(candidate) > 24
+            or re.search(r"[。！？.!?]$", candidate) or not re.search(r"[^\W\d_]", candidate)):
+        return None
+    return candidate
 
 
 def recover_metadata(lines: list[Line], first: int, last: int, title: Optional[int],
@@ -385,6 +405,8 @@ def classify(raw_lines: tuple[str, ...] | list[str], lexicon: Lexicon,
                 and not (pos > 0 and names.get(pos - 1) == SIDEBAR and pos - 1 != title
                          and _is_sidebar_pair(lines, pos - 1) and not lines[pos - 1].f.timestamped):
             names[pos] = DATELINE
+        elif pos != title and line.f.byline and names.get(pos) == HEADER:
+            names[pos] = BYLINE
     names.update(_name_inside(lines, first if title != first else first + 1, last, settings))
     names.pop(title, None)
     meta = recover_metadata(lines, first, last, title, lexicon)

@@ -25,9 +25,9 @@ LETTER_RE = re.compile(r"[^\W\d_]")
 DIGIT_RE = re.compile(r"\d")
 
 # Dates and times in the shapes portals print them (digits only, any language).
-_DATE = (r"(?:(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
+_DATE = (r"(?:(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}(?:\s*日)?"
          r"|\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*(?:19|20)?\d\d(?!\d))")
-_TIME = r"(?<!\d)(?:[01]?\d|2[0-3])\s*[:：时]\s*[0-5]\d(?:\s*[:：分]\s*[0-5]\d\s*秒?)?(?:\s*[AaPp]\.?[Mm]\.?)?"
+_TIME = r"(?<!\d)(?:[01]?\d|2[0-3])\s*[:：时]\s*[0-5]\d(?:\s*[:：分]\s*[0-5]\d(?:\s*秒)?)?(?:\s*[AaPp]\.?[Mm]\.?)?"
 DATE_RE = re.compile(_DATE)
 TIME_RE = re.compile(_TIME)
 DATETIME_RE = re.compile(rf"(?P<date>{_DATE})(?:[\sT,]*(?P<time>{_TIME}))?|(?P<time_only>{_TIME})")
@@ -39,6 +39,9 @@ WORD_DATE_RE = re.compile(r"(?<!\d)\d{1,2}\.?\s+[^\W\d_]{3,12}\.?,?\s+(?:19|20)\
 BULLET_RE = re.compile(r"^\s*(?:[-–—•·・●◦▪■□◆◇►▶▸»>*※+]\s*(?=\S)|\[[^\]]{1,12}\]|【[^】]{1,12}】|\d{1,2}[.、)]\s*(?=\D))")
 # Menus printed on one line: "Home | News | Sport", "首页 → 财经 → 生活".
 SEPARATOR_RE = re.compile(r"\s[|/→>»·]\s|\s-\s|\|")
+# "By Jane Doe", "Von Max Muster", "Автор: ...": a byline (not a title, not a site name).
+BYLINE_RE = re.compile(r"^\s*(?:by|von|par|por|di|door|przez|autor|author|автор|от|από|του|της|作者|记者|文|撰文|编辑)"
+                       r"(?:\s*[:：]\s*|\s+)\S", re.I)
 URL_RE = re.compile(r"https?://|www\.|\S@\S+\.\w|\.(?:com|net|org|cn|ru|de|pl|gr)\b", re.I)
 
 
@@ -67,6 +70,7 @@ class LineFeatures:
     separators: int      # menu separators ("|", " - ", " → ")
     url: bool
     colon_end: bool = False
+    byline: bool = False
 
     @property
     def prose(self) -> bool:
@@ -108,6 +112,7 @@ def line_features(line: str) -> LineFeatures:
         separators=len(SEPARATOR_RE.findall(text)),
         url=URL_RE.search(text) is not None,
         colon_end=text.endswith((":", "：")),
+        byline=width <= 80 and BYLINE_RE.match(text) is not None,
     )
 
 
@@ -134,3 +139,31 @@ def is_near_repeat(short: str, long: str, min_chars: int = 4) -> bool:
             hits += 1
             pos = found + 1
     return hits >= 0.85 * len(short)
+
+
+# Month names (prefixes, case-folded) in the languages of the built-in packs, for "14 March 2024".
+MONTHS = {
+    1: ("jan", "jän", "janv", "ene", "gen", "янв", "січ", "sty", "ιαν", "sij"),
+    2: ("feb", "fév", "fev", "фев", "лют", "lut", "φεβ", "velj"),
+    3: ("mar", "mär", "мар", "бер", "μαρ", "ožu"),
+    4: ("apr", "avr", "abr", "апр", "кві", "kwi", "απρ", "trav"),
+    5: ("may", "mai", "mag", "мая", "май", "тра", "maj", "μα", "svib"),
+    6: ("jun", "juin", "giu", "июн", "чер", "cze", "ιουν", "lip"),
+    7: ("jul", "juil", "lug", "июл", "лип", "ιουλ", "srp"),
+    8: ("aug", "août", "ago", "авг", "сер", "sie", "αυγ", "kol"),
+    9: ("sep", "set", "сен", "вер", "wrz", "σεπ", "ruj"),
+    10: ("oct", "okt", "out", "ott", "окт", "жов", "paź", "οκτ", "lis"),
+    11: ("nov", "ноя", "лис", "lis", "νοε", "νοέ", "stu"),
+    12: ("dec", "dez", "déc", "dic", "дек", "гру", "gru", "δεκ", "pro"),
+}
+_MONTH_PREFIXES = sorted(((p, m) for m, ps in MONTHS.items() for p in ps), key=lambda x: -len(x[0]))
+
+
+def month_number(word: str) -> int | None:
+    """1-12 for a month name in one of the known languages ('March', 'марта', 'Δεκέμβρη'), else None."""
+    w = word.casefold().strip(".,")
+    w = w.replace("έ", "ε").replace("ά", "α").replace("ί", "ι").replace("ή", "η").replace("ύ", "υ").replace("ό", "ο")
+    for prefix, month in _MONTH_PREFIXES:
+        if w.startswith(prefix):
+            return month
+    return None
