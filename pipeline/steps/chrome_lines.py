@@ -86,7 +86,8 @@ class LineFeatures:
     @property
     def timestamped(self) -> bool:
         """A date with a time, or a line that is mostly a date or a time ("Сегодня, 7:37")."""
-        return (self.has_date and self.has_time) or self.date_share > 0.35
+        return ((self.has_date and self.has_time) or self.date_share > 0.35
+                or (self.has_time and self.width <= 20 and self.date_share >= 0.25))
 
 
 def line_features(line: str) -> LineFeatures:
