@@ -30,7 +30,13 @@ def text_steps(config, lexicon: Lexicon | None = None) -> list[tuple[str, Step]]
     if config.chrome.enabled:
         lexicon = lexicon if lexicon is not None else chrome_lexicon(config)
         steps.append(("chrome.strip", partial(chrome.strip_chrome, lexicon=lexicon, settings=config.chrome)))
-    steps.append(("quality.require_text", quality.require_text))
+    steps.extend(gate_steps(config))
+    return steps
+
+
+def gate_steps(config) -> list[tuple[str, Step]]:
+    """The quality gates alone: the end of `text_steps`, run again after corpus-level passes."""
+    steps: list[tuple[str, Step]] = [("quality.require_text", quality.require_text)]
     if config.quality.min_chars > 0:
         steps.append(("quality.min_chars", partial(quality.require_min_chars, min_chars=config.quality.min_chars)))
     return steps
