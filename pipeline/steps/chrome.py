@@ -76,6 +76,7 @@ def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset())
     """Non-blank lines as units, hard-wrapped paragraph lines joined into one unit."""
     units: list[Line] = []
     counts: dict[str, int] = {}
+    short: list[tuple[Line, str]] = []
     prev_f: Optional[LineFeatures] = None
     for i, text in enumerate(raw_lines):
         if i in skip or not text.strip():
@@ -97,9 +98,10 @@ def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset())
         if f.width <= 40:
             key = normalise_line(text)
             counts[key] = counts.get(key, 0) + 1
-    for u in units:
-        if len(u.indices) == 1 and u.f.width <= 40 and not u.f.prose and counts.get(normalise_line(u.text), 0) > 1:
-            u.repeated = True
+            short.append((units[-1], key))
+    for unit, key in short:
+        if counts[key] > 1 and len(unit.indices) == 1 and not unit.f.prose:
+            unit.repeated = True
     return units
 
 

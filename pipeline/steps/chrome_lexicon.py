@@ -48,6 +48,7 @@ class Lexicon:
     phrases: dict[str, list[str]] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
     _patterns: dict[str, re.Pattern] = field(default_factory=dict, repr=False)
+    _index: Optional[tuple[re.Pattern, dict[str, str]]] = field(default=None, repr=False)
 
     def add(self, data: dict, origin: str) -> None:
         if not isinstance(data, dict) or not isinstance(data.get("phrases"), dict):
@@ -60,6 +61,7 @@ class Lexicon:
             self.phrases.setdefault(category, []).extend(p.strip() for p in items)
         self.sources.append(origin)
         self._patterns = {}
+        self._index = None
 
     def _compiled(self) -> dict[str, re.Pattern]:
         if not self._patterns:
@@ -68,11 +70,22 @@ class Lexicon:
                 self._patterns[category] = re.compile("|".join(_phrase_pattern(p) for p in ordered), re.I)
         return self._patterns
 
+    def _phrase_index(self) -> tuple[re.Pattern, dict[str, str]]:
+        """One trie-shaped regex over all lower-cased phrases (fast to scan) + phrase -> category."""
+        if self._index is None:
+            category_of: dict[str, str] = {}
+            for category in CATEGORIES:
+                for phrase in self.phrases.get(category, []):
+                    category_of.setdefault(phrase.lower(), category)
+            self._index = (re.compile(_trie_regex(sorted(category_of))), category_of)
+        return self._index
+
     def match(self, line: str, width: Optional[int] = None) -> Optional[str]:
         """The category of the first phrase found in a short line (None for none or a long line).
 
         "Short" = the phrase takes a good part of the line: the rest is at most ~24 columns or as wide
-        as the phrase (a label plus a name or a number, not a sentence).
+        as the phrase (a label plus a name or a number, not a sentence). Alphabetic phrases match
+        whole words only ("Print" is not in "Printer").
         """
         text = line.strip()
         if not text:
@@ -80,10 +93,18 @@ class Lexicon:
         width = display_width(text) if width is None else width
         if width > 80:
             return None
-        for category, pattern in self._compiled().items():
-            m = pattern.search(text)
-            if m and width - display_width(m.group(0)) <= max(24, display_width(m.group(0))):
-                return category
+        pattern, category_of = self._phrase_index()
+        lower = text.lower()
+        for m in pattern.finditer(lower):
+            phrase = m.group(0)
+            start, end = m.span()
+            if phrase[0].isalnum() and ord(phrase[0]) < 0x2E80 and start > 0 and _wordlike(lower[start - 1]):
+                continue
+            if phrase[-1].isalnum() and ord(phrase[-1]) < 0x2E80 and end < len(lower) and _wordlike(lower[end]):
+                continue
+            phrase_width = display_width(phrase)
+            if width - phrase_width <= max(24, phrase_width):
+                return category_of[phrase]
         return None
 
     def label_value(self, line: str, category: str) -> Optional[str]:
@@ -94,6 +115,33 @@ class Lexicon:
             return None
         rest = line[m.end():].strip(" :：|-—()（）[]【】")
         return rest or None
+
+
+def _wordlike(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _trie_regex(phrases: list[str]) -> str:
+    """A regex equivalent to `a|b|c...` over literal phrases, shaped as a trie so that scanning a
+    line costs about one pass whatever the number of phrases; longer phrases win."""
+    trie: dict = {}
+    for phrase in phrases:
+        node = trie
+        for ch in phrase:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return "(?:" + body + ")?"
+        return body
+
+    return build(trie) or "(?!)"
 
 
 def load_builtin(lexicon: Lexicon) -> None:

@@ -14,10 +14,8 @@ from dataclasses import dataclass
 WIDE_RE = re.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff"
                      "\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
                      "\U00020000-\U0003fffd]")
-CJK_RE = re.compile("[\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff]")
 
 # A sentence ends with one of these, optionally followed by closing quotes/brackets.
-SENTENCE_END_RE = re.compile(r"[.!?…。！？؟।;；:：»\"'”’」』）)\]】]\s*$")
 _FINAL_MARK_RE = re.compile(r"[.!?…。！？؟।][\"'”’»」』）)\]】]*\s*$")
 # Inner punctuation that prose has and menus, tags and headlines mostly lack.
 INNER_PUNCT_RE = re.compile(r"[,，、;；。.!?！？:：]\s*\S")
@@ -59,8 +57,7 @@ def ends_sentence(text: str) -> bool:
 @dataclass(frozen=True)
 class LineFeatures:
     width: int
-    cjk_share: float
-    letters: int
+    letters: int         # letters among the first 48 characters
     final: bool          # ends with sentence-final punctuation
     inner_punct: int     # commas / stops inside the line
     has_date: bool
@@ -92,23 +89,26 @@ class LineFeatures:
 
 def line_features(line: str) -> LineFeatures:
     text = line.strip()
-    width = display_width(text)
     if not text:
-        return LineFeatures(0, 0.0, 0, False, 0, False, False, 0.0, False, 0, False)
-    cjk = len(CJK_RE.findall(text))
-    letters = len(LETTER_RE.findall(text))
-    dates = [m.group(0) for m in DATE_RE.finditer(text)] + [m.group(0) for m in WORD_DATE_RE.finditer(text)]
-    times = [m.group(0) for m in TIME_RE.finditer(text)]
-    dated = sum(display_width(s) for s in dates + times)
+        return LineFeatures(0, 0, False, 0, False, False, 0.0, False, 0, False)
+    ascii_only = text.isascii()
+    width = len(text) if ascii_only else len(text) + len(WIDE_RE.findall(text))
+    has_date = has_time = False
+    date_share = 0.0
+    if DIGIT_RE.search(text):
+        dates = DATE_RE.findall(text) + WORD_DATE_RE.findall(text)
+        times = TIME_RE.findall(text)
+        has_date, has_time = bool(dates), bool(times)
+        if dates or times:
+            date_share = min(1.0, sum(display_width(s) for s in dates + times) / width)
     return LineFeatures(
         width=width,
-        cjk_share=cjk / len(text),
-        letters=letters,
-        final=ends_sentence(text),
+        letters=len(LETTER_RE.findall(text, 0, 48)),
+        final=_FINAL_MARK_RE.search(text) is not None,
         inner_punct=len(INNER_PUNCT_RE.findall(text)),
-        has_date=bool(dates),
-        has_time=bool(times),
-        date_share=min(1.0, dated / width) if width else 0.0,
+        has_date=has_date,
+        has_time=has_time,
+        date_share=date_share,
         bullet=BULLET_RE.match(text) is not None,
         separators=len(SEPARATOR_RE.findall(text)),
         url=URL_RE.search(text) is not None,
@@ -117,9 +117,12 @@ def line_features(line: str) -> LineFeatures:
     )
 
 
+_NOT_ALNUM_RE = re.compile(r"[\W_]+")
+
+
 def normalise_line(line: str) -> str:
     """Case-folded letters and digits only: the key used to compare lines (repeats, near-repeats)."""
-    return "".join(ch for ch in line.casefold() if ch.isalnum())
+    return _NOT_ALNUM_RE.sub("", line.casefold())
 
 
 def is_near_repeat(short: str, long: str, min_chars: int = 4) -> bool:
