@@ -17,6 +17,7 @@ from typing import Iterable, Optional
 
 import yaml
 
+from pipeline.config import ConfigError, load_yaml
 from pipeline.steps.chrome_lines import display_width
 
 CATEGORIES = (
@@ -27,7 +28,7 @@ CATEGORIES = (
 END_CATEGORIES = frozenset({"editor_credit", "related", "latest_list", "copyright", "comments"})
 
 
-class LexiconError(ValueError):
+class LexiconError(ConfigError):
     """A phrase pack that cannot be used; the message names the file."""
 
 
@@ -158,11 +159,8 @@ def load_lexicon(extra_files: Iterable[str] = (), builtin: bool = True) -> Lexic
         load_builtin(lexicon)
     for path in extra_files:
         try:
-            with open(path, encoding="utf-8") as fh:
-                data = yaml.safe_load(fh)
-        except FileNotFoundError:
-            raise LexiconError(f"phrase pack not found: {path}") from None
-        except yaml.YAMLError as err:
-            raise LexiconError(f"{path}: not valid YAML: {err}") from None
+            data = load_yaml(path)
+        except ConfigError as err:
+            raise LexiconError(f"phrase pack: {err}") from None
         lexicon.add(data, path)
     return lexicon
