@@ -62,30 +62,46 @@ class Line:
         return self.indices[0]
 
 
-def _continues(prev: str, prev_f: LineFeatures, cur: str) -> bool:
-    """`cur` carries on the sentence of `prev` (a paragraph hard-wrapped at a fixed width)."""
+def _continues(prev: str, prev_f: LineFeatures, cur: str, cur_f: LineFeatures, wrap: int) -> bool:
+    """`cur` carries on the sentence of `prev` (a paragraph hard-wrapped at a fixed width).
+
+    Sure signs: `cur` starts in lower case, or `prev` ends with a comma or hyphen. On a page that is
+    hard-wrapped (`wrap` > 0, its wrap width), also: `prev` fills the line to about that width.
+    """
     if prev_f.final or prev_f.width < 30 or prev_f.bullet or prev_f.timestamped:
         return False
     head = cur.lstrip()[:1]
     if head.islower():
         return True
-    return prev.rstrip()[-1:] in (",", "-", "‐", "–", "，", "、") and head.isalnum()
+    if prev.rstrip()[-1:] in (",", "-", "‐", "–", "，", "、") and head.isalnum():
+        return True
+    return (wrap > 0 and 0.8 * wrap <= prev_f.width <= 1.15 * wrap and cur_f.letters > 0
+            and not cur_f.bullet and not cur_f.timestamped)
+
+
+def _wrap_width(raw_lines, feats) -> int:
+    """The width a hard-wrapped page breaks its lines at (median width of lines followed by a
+    lower-case continuation), or 0 when fewer than 4 such breaks suggest the page is not wrapped."""
+    widths = sorted(
+        feats[i - 1].width for i in range(1, len(raw_lines))
+        if feats[i] is not None and feats[i - 1] is not None and not feats[i - 1].final
+        and feats[i - 1].width >= 30 and raw_lines[i].lstrip()[:1].islower()
+    )
+    return widths[len(widths) // 2] if len(widths) >= 4 else 0
 
 
 def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset()) -> list[Line]:
     """Non-blank lines as units, hard-wrapped paragraph lines joined into one unit."""
+    feats = [None if i in skip or not text.strip() else line_features(text) for i, text in enumerate(raw_lines)]
+    wrap = _wrap_width(raw_lines, feats)
     units: list[Line] = []
     counts: dict[str, int] = {}
     short: list[tuple[Line, str]] = []
-    prev_f: Optional[LineFeatures] = None
     for i, text in enumerate(raw_lines):
-        if i in skip or not text.strip():
-            prev_f = None
+        f = feats[i]
+        if f is None:
             continue
-        f = line_features(text)
-        joins = prev_f is not None and _continues(raw_lines[i - 1], prev_f, text)
-        prev_f = f
-        if joins:
+        if i > 0 and feats[i - 1] is not None and _continues(raw_lines[i - 1], feats[i - 1], text, f, wrap):
             last = units[-1]
             joined = last.text.rstrip() + " " + text.strip()
             jf = line_features(joined)
@@ -105,10 +121,16 @@ def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset())
     return units
 
 
+def _ends_article(line: Line) -> bool:
+    """An end marker (editor credit, related news, comments, copyright), unless it recurs in the
+    page: a "related" box repeated between paragraphs is inline furniture, not the end."""
+    return line.category in END_CATEGORIES and not line.repeated
+
+
 def _penalty(line: Line, settings: ChromeConfig) -> float:
     """What a non-prose line costs the run of lines it sits in."""
     f = line.f
-    if line.category in END_CATEGORIES:
+    if _ends_article(line):
         return settings.end_marker_penalty
     cost = 20 + min(f.width, 60) * 0.5
     if line.category is not None:
@@ -130,7 +152,7 @@ def _values(lines: list[Line], settings: ChromeConfig) -> list[float]:
     values = []
     n = len(lines)
     for pos, line in enumerate(lines):
-        if line.f.prose and line.category not in END_CATEGORIES:
+        if line.f.prose and not _ends_article(line):
             # mild position prior: prose in the last half of the page (footers, comments, legal
             # notices) counts less, down to `tail_weight` at the very end
             late = max(0.0, (pos / n - 0.5) * 2)
@@ -163,7 +185,7 @@ def find_body(lines: list[Line], settings: ChromeConfig) -> Optional[tuple[int, 
     total = sum(max(0.0, v) for v in values[first:last + 1])
     for pos in range(first, last + 1):
         line = lines[pos]
-        if line.category in END_CATEGORIES and not line.f.prose and prose_before >= max(200.0, 0.4 * total):
+        if _ends_article(line) and not line.f.prose and prose_before >= max(200.0, 0.4 * total):
             last = pos - 1
             break
         prose_before += max(0.0, values[pos])

@@ -78,7 +78,7 @@ class LineFeatures:
             return True
         if self.colon_end and self.width >= 50 and self.inner_punct >= 1:
             return True  # "... here is the list:" introduces part of the article
-        return self.width >= 70 and self.inner_punct >= 2
+        return (self.width >= 70 and self.inner_punct >= 2) or (self.width >= 120 and self.inner_punct >= 1)
 
     @property
     def timestamped(self) -> bool:
