@@ -133,6 +133,11 @@ def main(argv=None) -> int:
                             "source_benchmark": row.get("source_benchmark", "?"),
                             "precision": p, "recall": r, "f1": f})
 
+    uncleaned = []
+    for row in rows:
+        p, r, f = prf(row["text_dump"], row.get("expected") or "")
+        uncleaned.append({"precision": p, "recall": r, "f1": f})
+    print(fmt("no cleaning (baseline)", summarise(uncleaned)))
     print(fmt("ALL", summarise(per_doc)))
     for key, title in (("lang", "by language"), ("source_benchmark", "by source")):
         print(f"-- {title}")
