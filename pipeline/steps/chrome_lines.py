@@ -33,6 +33,8 @@ DATETIME_RE = re.compile(rf"(?P<date>{_DATE})(?:[\sT,]*(?P<time>{_TIME}))?|(?P<t
 WORD_DATE_RE = re.compile(r"(?<!\d)\d{1,2}\.?\s+[^\W\d_]{3,12}\.?,?\s+(?:19|20)\d\d(?!\d)"
                           r"|[^\W\d_]{3,12}\.?\s+\d{1,2},?\s+(?:19|20)\d\d(?!\d)")
 
+YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
 # A list item: bullet glyph, a [tag], or "1." / "1、" numbering at the start.
 BULLET_RE = re.compile(r"^\s*(?:[-–—•·・●◦▪■□◆◇►▶▸»>*※+]\s*(?=\S)|\[[^\]]{1,12}\]|【[^】]{1,12}】|\d{1,2}[.、)]\s*(?=\D))")
 # Menus printed on one line: "Home | News | Sport", "首页 → 财经 → 生活".
@@ -57,9 +59,9 @@ def ends_sentence(text: str) -> bool:
 @dataclass(frozen=True)
 class LineFeatures:
     width: int
-    letters: int         # letters among the first 48 characters
+    letters: int         # letters among the first 16 characters (enough to tell words from numbers)
     final: bool          # ends with sentence-final punctuation
-    inner_punct: int     # commas / stops inside the line
+    inner_punct: int     # commas / stops inside the line (counted on lines of width >= 50 only)
     has_date: bool
     has_time: bool
     date_share: float    # share of the line's width taken by dates/times (1.0 = a bare timestamp)
@@ -96,16 +98,18 @@ def line_features(line: str) -> LineFeatures:
     has_date = has_time = False
     date_share = 0.0
     if DIGIT_RE.search(text):
-        dates = DATE_RE.findall(text) + WORD_DATE_RE.findall(text)
+        dates = DATE_RE.findall(text)
+        if YEAR_RE.search(text):  # month-name dates always carry a year; the regex is slow
+            dates += WORD_DATE_RE.findall(text)
         times = TIME_RE.findall(text)
         has_date, has_time = bool(dates), bool(times)
         if dates or times:
             date_share = min(1.0, sum(display_width(s) for s in dates + times) / width)
     return LineFeatures(
         width=width,
-        letters=len(LETTER_RE.findall(text, 0, 48)),
+        letters=len(LETTER_RE.findall(text, 0, 16)),
         final=_FINAL_MARK_RE.search(text) is not None,
-        inner_punct=len(INNER_PUNCT_RE.findall(text)),
+        inner_punct=len(INNER_PUNCT_RE.findall(text)) if width >= 50 else 0,
         has_date=has_date,
         has_time=has_time,
         date_share=date_share,
