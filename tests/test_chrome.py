@@ -259,3 +259,21 @@ def test_default_yaml_documents_every_chrome_key():
     with open(os.path.join(ROOT, "configs", "default.yaml"), encoding="utf-8") as fh:
         documented = yaml.safe_load(fh)["chrome"]
     assert documented == ChromeConfig().model_dump()
+
+
+# --- newsclean inspect ------------------------------------------------------------------------------
+
+def test_inspect_marks_removed_lines_by_rule(capsys):
+    from pipeline.cli import main
+
+    path = os.path.join(FIXTURES, "ru_portal.txt")
+    assert main(["inspect", path, "--color", "never"]) == 0
+    out = capsys.readouterr().out
+    assert "# title: В Казани открыли детскую библиотеку в здании бывшей фабрики" in out
+    assert "- sidebar.timestamped_headline" in out
+    assert "\x1b[" not in out
+    kept_line = [l for l in out.splitlines() if "Читальный зал будет открыт" in l][0]
+    assert " - " not in kept_line[:8]
+    assert main(["inspect", path, "--color", "always", "--removed-only"]) == 0
+    coloured = capsys.readouterr().out
+    assert "\x1b[" in coloured and "Читальный зал будет открыт" not in coloured
