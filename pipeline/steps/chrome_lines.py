@@ -7,7 +7,7 @@ English one), and sentence-final punctuation covers Latin, Greek, Cyrillic, CJK 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Wide characters: Hangul Jamo, CJK radicals..Yi, Hangul syllables, compatibility ideographs,
 # fullwidth forms, CJK extension B+ (counted as 2 columns, like a terminal does).
@@ -15,8 +15,6 @@ WIDE_RE = re.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e0
                      "\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
                      "\U00020000-\U0003fffd]")
 
-# A sentence ends with one of these, optionally followed by closing quotes/brackets.
-_FINAL_MARK_RE = re.compile(r"[.!?…。！？؟।][\"'”’»」』）)\]】]*\s*$")
 # Inner punctuation that prose has and menus, tags and headlines mostly lack.
 INNER_PUNCT_RE = re.compile(r"[,，、;；。.!?！？:：]\s*\S")
 LETTER_RE = re.compile(r"[^\W\d_]")
@@ -51,13 +49,16 @@ def display_width(text: str) -> int:
     return len(text) + len(WIDE_RE.findall(text))
 
 
+_CLOSERS = "\"'”’»」』）)]】"
+_FINAL_MARKS = frozenset(".!?…。！？؟।")
+
+
 def ends_sentence(text: str) -> bool:
     """The line ends like a sentence: a full stop, ?, !, ellipsis or their CJK forms (quotes allowed after)."""
-    return _FINAL_MARK_RE.search(text) is not None
+    return text.rstrip().rstrip(_CLOSERS)[-1:] in _FINAL_MARKS
 
 
-@dataclass(frozen=True)
-class LineFeatures:
+class LineFeatures(NamedTuple):  # a tuple: cheap to build for every line of a page
     width: int
     letters: int         # letters among the first 16 characters (enough to tell words from numbers)
     final: bool          # ends with sentence-final punctuation
@@ -108,7 +109,7 @@ def line_features(line: str) -> LineFeatures:
     return LineFeatures(
         width=width,
         letters=len(LETTER_RE.findall(text, 0, 16)),
-        final=_FINAL_MARK_RE.search(text) is not None,
+        final=ends_sentence(text),
         inner_punct=len(INNER_PUNCT_RE.findall(text)) if width >= 50 else 0,
         has_date=has_date,
         has_time=has_time,
