@@ -31,6 +31,10 @@ from pipeline.steps.chrome_lines import (
 
 
 
+# A hard-wrapped paragraph is joined up to about this size (re-reading a growing unit at every join
+# would be quadratic on a page that is one endless wrapped paragraph).
+MAX_UNIT_CHARS = 4000
+
 COPYRIGHT_SIGN_RE = re.compile(r"©|\(c\)\s*(?:19|20)\d\d|\bcopyright\b", re.I)
 
 # Rule names, one per kind of line removed.
@@ -101,7 +105,8 @@ def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset())
         f = feats[i]
         if f is None:
             continue
-        if i > 0 and feats[i - 1] is not None and _continues(raw_lines[i - 1], feats[i - 1], text, f, wrap):
+        if (i > 0 and feats[i - 1] is not None and len(units[-1].text) < MAX_UNIT_CHARS
+                and _continues(raw_lines[i - 1], feats[i - 1], text, f, wrap)):
             last = units[-1]
             joined = last.text.rstrip() + " " + text.strip()
             jf = line_features(joined)
@@ -246,6 +251,7 @@ def _name_outside(lines: list[Line], positions: list[int], default: str) -> dict
     """Rule names for lines outside the body: by phrase category, sidebar pairs, lists, else `default`."""
     names: dict[int, str] = {}
     in_list = False
+    runs = _bullet_runs(lines)
     for pos in positions:
         line = lines[pos]
         if line.category == "latest_list":
@@ -256,7 +262,7 @@ def _name_outside(lines: list[Line], positions: list[int], default: str) -> dict
             names[pos] = SIDEBAR
         elif line.category is not None:
             names[pos] = chrome_rule(line.category)
-        elif line.f.bullet and (in_list or _bullet_run(lines, pos) >= 3):
+        elif line.f.bullet and (in_list or runs[pos] >= 3):
             names[pos] = LATEST_LIST
         else:
             names[pos] = default
@@ -268,15 +274,18 @@ def _name_outside(lines: list[Line], positions: list[int], default: str) -> dict
     return names
 
 
-def _bullet_run(lines: list[Line], pos: int) -> int:
-    n, i = 0, pos
-    while i >= 0 and lines[i].f.bullet:
-        i -= 1
-    i += 1
-    while i < len(lines) and lines[i].f.bullet:
-        n += 1
-        i += 1
-    return n
+def _bullet_runs(lines: list[Line]) -> list[int]:
+    """For every position, the length of the run of consecutive bullet lines it belongs to (0 if none)."""
+    runs = [0] * len(lines)
+    pos = 0
+    while pos < len(lines):
+        end = pos
+        while end < len(lines) and lines[end].f.bullet:
+            end += 1
+        for p in range(pos, end):
+            runs[p] = end - pos
+        pos = max(end, pos + 1)
+    return runs
 
 
 def _name_inside(lines: list[Line], first: int, last: int, settings: ChromeConfig) -> dict[int, str]:
