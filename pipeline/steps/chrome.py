@@ -200,9 +200,20 @@ def find_body(lines: list[Line], settings: ChromeConfig) -> Optional[tuple[int, 
 
 
 def _headline_like(line: Line) -> bool:
+    """Could be a title: a line of words, not a label, timestamp, byline, list item, URL or menu."""
     f = line.f
-    return (f.letters >= 4 and 10 <= f.width <= 240 and line.category is None and not f.timestamped
-            and not f.bullet and not f.byline and f.separators < 2 and not f.url and not line.text.rstrip().endswith((":", "：")))
+    text = line.text.strip()
+    if not (f.letters >= 4 and f.width <= 240 and line.category is None and not f.timestamped
+            and not f.bullet and not f.byline and f.separators < 2 and not f.url):
+        return False
+    if text.endswith((":", "：", ",", "，", "|")):
+        return False
+    wide = f.width > len(text)
+    if f.width < (16 if wide else 20):
+        return False
+    # a CJK menu printed on one line: many short items separated by spaces (CJK words are not)
+    parts = text.split()
+    return not (wide and len(parts) >= 5 and f.width / len(parts) <= 10)
 
 
 def find_title(lines: list[Line], first: int, settings: ChromeConfig) -> Optional[int]:
@@ -216,14 +227,14 @@ def find_title(lines: list[Line], first: int, settings: ChromeConfig) -> Optiona
     for pos in above:  # headline above a dateline (skipping labels and short bits between them)
         if lines[pos].f.timestamped or (lines[pos].f.has_date and lines[pos].f.width < 60):
             for cand in range(pos - 1, max(lo, pos - 4) - 1, -1):
-                if _headline_like(lines[cand]) and lines[cand].f.width >= 16:
+                if _headline_like(lines[cand]):
                     return cand
             break
     for pos in above:
         line = lines[pos]
         if line.category in ("related", "latest_list"):
             break  # a "related stories" block sits between the title and the body
-        if _headline_like(line) and line.f.width >= 16 and not line.f.final:
+        if _headline_like(line) and not line.f.final:
             return pos
     head = lines[first]
     if (first + 1 < len(lines) and _headline_like(head) and not head.f.final
