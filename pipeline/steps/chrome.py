@@ -80,7 +80,8 @@ def _continues(prev: str, prev_f: LineFeatures, cur: str, cur_f: LineFeatures, w
     if prev.rstrip()[-1:] in (",", "-", "‐", "–", "，", "、") and head.isalnum():
         return True
     return (wrap > 0 and 0.8 * wrap <= prev_f.width <= 1.15 * wrap and cur_f.letters > 0
-            and not cur_f.bullet and not cur_f.timestamped)
+            and not cur_f.bullet and not cur_f.timestamped
+            and normalise_line(cur) not in normalise_line(prev))  # a breadcrumb, then its own last part
 
 
 def _wrap_width(raw_lines, feats) -> int:
@@ -445,7 +446,7 @@ def classify(raw_lines: tuple[str, ...] | list[str], lexicon: Lexicon,
     top = title if title is not None and title < first else first
     for pos in range(max(0, top - 3), first):
         line = lines[pos]
-        if pos != title and line.f.has_date and line.f.width <= 80 and line.category is None \
+        if pos != title and line.f.has_date and line.f.width <= 80 and line.category in (None, "source_label") \
                 and not (pos > 0 and names.get(pos - 1) == SIDEBAR and pos - 1 != title
                          and _is_sidebar_pair(lines, pos - 1) and not lines[pos - 1].f.timestamped):
             names[pos] = DATELINE

@@ -16,7 +16,7 @@ WIDE_RE = re.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e0
                      "\U00020000-\U0003fffd]")
 
 # Inner punctuation that prose has and menus, tags and headlines mostly lack.
-INNER_PUNCT_RE = re.compile(r"[,，、;；。.!?！？:：]\s*\S")
+INNER_PUNCT_RE = re.compile(r"[,，、;；。.!?！？:：](?!\d)\s*\S")  # not decimal points
 LETTER_RE = re.compile(r"[^\W\d_]")
 DIGIT_RE = re.compile(r"\d")
 
