@@ -277,3 +277,24 @@ def test_inspect_marks_removed_lines_by_rule(capsys):
     assert main(["inspect", path, "--color", "always", "--removed-only"]) == 0
     coloured = capsys.readouterr().out
     assert "\x1b[" in coloured and "Читальный зал будет открыт" not in coloured
+
+
+def test_article_with_a_list_inside_keeps_it(lexicon):
+    article = (
+        "How the new recycling rules work",
+        "From April, households in the district will sort their waste into four bins instead of two, "
+        "the council announced on Wednesday.",
+        "The change follows a consultation last year in which most residents said they wanted to recycle "
+        "more but found the current rules confusing.",
+        "The bins will be collected on alternate weeks:",
+        "- blue bin for paper and cardboard",
+        "- green bin for garden and food waste",
+        "- yellow bin for plastics and metal cans",
+        "- black bin for everything that cannot be recycled",
+        "Officials said the change should double the share of recycled waste within three years, "
+        "and that residents would receive the new bins free of charge.",
+        "Leaflets explaining the new system will be delivered to every home in March.",
+    )
+    doc = strip_chrome(Document(id="r", source="r", lines=article), lexicon)
+    assert doc.removed == {}
+    assert doc.title == article[0]

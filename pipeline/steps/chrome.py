@@ -157,8 +157,13 @@ def _values(lines: list[Line], settings: ChromeConfig) -> list[float]:
     of a headline list do); everything else costs a penalty."""
     values = []
     n = len(lines)
+    introduced = False  # inside a list introduced by a sentence ending in a colon
     for pos, line in enumerate(lines):
-        if line.f.prose and not _ends_article(line):
+        lead_in = _introduces_list(line)
+        introduced = introduced and line.f.bullet and line.category is None and not line.f.timestamped
+        if introduced or (lead_in and not line.f.prose):
+            values.append(0.0)  # an in-article list costs nothing; it stays only between prose
+        elif line.f.prose and not _ends_article(line):
             # mild position prior: prose in the last half of the page (footers, comments, legal
             # notices) counts less, down to `tail_weight` at the very end
             late = max(0.0, (pos / n - 0.5) * 2)
@@ -167,7 +172,16 @@ def _values(lines: list[Line], settings: ChromeConfig) -> list[float]:
             values.append(v * settings.isolated_prose_weight if alone else v)
         else:
             values.append(-_penalty(line, settings))
+        introduced = introduced or lead_in
     return values
+
+
+def _introduces_list(line: Line) -> bool:
+    """'The bins will be collected on alternate weeks:' - a sentence leading into a list."""
+    f = line.f
+    wide = f.width > len(line.text.strip())
+    return (f.colon_end and line.category is None and f.width >= 30 and not f.bullet
+            and (wide or len(line.text.split()) >= 4))
 
 
 def find_body(lines: list[Line], settings: ChromeConfig) -> Optional[tuple[int, int]]:
@@ -322,7 +336,11 @@ def _name_inside(lines: list[Line], first: int, last: int, settings: ChromeConfi
                 names[p] = BYLINE
             elif line.f.letters == 0 or line.f.url:
                 names[p] = INLINE_BLOCK
-        if len(block) > settings.max_inline_block:
+        # a list of items inside the article (ingredients, key points) stays; other blocks go
+        items = block[1:] if _introduces_list(lines[block[0]]) else block
+        listed = len(items) > 0 and all(lines[p].f.bullet and lines[p].f.width >= 20 and not lines[p].f.url
+                                        for p in items)
+        if len(block) > settings.max_inline_block and not listed:
             for p in block:
                 names.setdefault(p, INLINE_BLOCK)
         pos = end + 1
