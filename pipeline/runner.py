@@ -15,6 +15,7 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 from pipeline import report, sinks
 from pipeline.config import Config
 from pipeline.transforms import AUDIT, REJECTS, CleanDocuments, CountWritten, ExpandInputs, ReadDocuments
+from pipeline.transforms import DeduplicateCorpus
 
 LOCAL_RUNNER_NAMES = {"DirectRunner", "direct", "local", "FnApiRunner"}
 
@@ -44,7 +45,7 @@ def make_runner(config: Config):
 
 
 def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int) -> None:
-    """read -> decode/normalise -> text steps -> write clean / rejects / audit."""
+    """read -> decode/normalise -> text steps -> corpus dedup -> write clean / rejects / audit / duplicates."""
     out = config.output.dir
     files = (
         p
@@ -62,7 +63,16 @@ def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int) -> None:
     cleaned = read.docs | "Clean" >> beam.ParDo(CleanDocuments(config)).with_outputs(REJECTS, AUDIT, main="clean")
     rejects = (read[REJECTS], cleaned[REJECTS]) | "AllRejects" >> beam.Flatten()
 
-    for kind, records in (("clean", cleaned.clean), ("rejects", rejects), ("audit", cleaned[AUDIT])):
+    # corpus de-duplication: clean records -> kept clean records + duplicates records
+    clean = cleaned.clean
+    outputs = []
+    if config.dedup.enabled:
+        deduped = clean | "Dedup" >> DeduplicateCorpus(config.dedup)
+        clean = deduped["clean"]
+        outputs.append(("duplicates", deduped["duplicates"]))
+
+    outputs += [("clean", clean), ("rejects", rejects), ("audit", cleaned[AUDIT])]
+    for kind, records in outputs:
         _ = (
             records
             | f"Count{kind.title()}" >> beam.ParDo(CountWritten(kind))
