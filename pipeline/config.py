@@ -59,7 +59,7 @@ class DedupConfig(_Section):
     """Remove exact duplicates (same text after case, space and character-width folding)."""
     near: bool = True
     """Remove near duplicates (MinHash + LSH candidates verified by the Jaccard similarity of shingles)."""
-    threshold: float = Field(0.8, gt=0, le=1)
+    threshold: float = Field(0.7, gt=0, le=1)
     """Two documents whose shingle sets have at least this Jaccard similarity are near duplicates."""
     word_ngram: int = Field(5, ge=1)
     """Shingle size in words, for texts in scripts written with spaces."""

