@@ -130,11 +130,12 @@ class ResolveExact(beam.DoFn):
     """(exact key, records) -> the kept record (main) and a duplicates record for every other one."""
 
     def process(self, element):
-        _key, records = element
-        records = sorted(records, key=lambda r: dedup.rank_key(r["id"], r["chars"]))
-        keeper = records[0]
+        _key, records = element  # iterated twice rather than held in a list: a group can be large
+        keeper = min(records, key=lambda r: dedup.rank_key(r["id"], r["chars"]))
         yield keeper
-        for r in records[1:]:
+        for r in records:
+            if r["id"] == keeper["id"]:
+                continue
             count("dedup.exact")
             yield beam.pvalue.TaggedOutput(
                 DUPLICATES, dedup.duplicate_record(r["id"], r["source"], keeper["id"], "exact", 1.0))
@@ -152,7 +153,7 @@ class SketchDocument(beam.DoFn):
         self.hasher = dedup.MinHasher(self.cfg.num_perm, self.cfg.bands)
 
     def process(self, record: dict):
-        hashes = dedup.hash_shingles(dedup.shingles(record["text"], self.cfg.word_ngram, self.cfg.char_ngram))
+        hashes = dedup.shingle_hashes(record["text"], self.cfg.word_ngram, self.cfg.char_ngram)
         rank = dedup.rank_key(record["id"], record["chars"])
         yield record["id"], (rank, hashes.astype("<u4").tobytes())
         for key in self.hasher.band_keys(self.hasher.signature(hashes)):
@@ -207,6 +208,14 @@ class JaccardOfPairs(beam.PTransform):
         return ({"halves": halves, "sketch": self.sketches}
                 | "JoinSecond" >> beam.CoGroupByKey()
                 | "ScoreSecond" >> beam.FlatMap(_score_second))
+
+
+def _similar_pairs(scored, threshold: float):
+    """Keeps the verified candidate pairs at or above the threshold; counts both."""
+    count("dedup.candidate_pairs")
+    if scored[1] >= threshold:
+        count("dedup.similar_pairs")
+        yield scored
 
 
 def _spread_label(element):
@@ -295,10 +304,9 @@ class DeduplicateCorpus(beam.PTransform):
                           | "GroupBands" >> beam.GroupByKey()
                           | "BucketPairs" >> beam.FlatMap(_bucket_pairs)
                           | "DistinctPairs" >> beam.Distinct())
-            threshold = cfg.threshold
             edges = (candidates
                      | "Verify" >> JaccardOfPairs(sketched.sketches)
-                     | "AboveThreshold" >> beam.Filter(lambda e: e[1] >= threshold))
+                     | "AboveThreshold" >> beam.FlatMap(_similar_pairs, cfg.threshold))
             not_kept = edges | "Clusters" >> ResolveClusters(cfg.max_rounds)
             to_keeper = (not_kept
                          | "PairWithKeeper" >> beam.Map(lambda kv: (kv[1], kv[0]))

@@ -1,9 +1,9 @@
 """Benchmark corpus de-duplication on labelled corpora from scripts/make_dedup_corpus.py.
 
     python scripts/bench_dedup.py --boilerplate EVAL/boilerplate/text_dev.jsonl.gz \
-        --halves EVAL/halves/dev.jsonl.gz --work /tmp/dedup_bench [--sizes 400,0] [--set dedup.threshold=0.8]
+        --halves EVAL/halves/dev.jsonl.gz --work /tmp/dedup_bench [--sizes 0x1,0x4] [--set dedup.threshold=0.8]
 
-For each size (number of base articles; 0 = all) it generates a corpus, runs `newsclean run` on it in a
+For each size (BASESxREPLICAS: base articles, 0 = all, times enciphered replicas) it generates a corpus, runs `newsclean run` on it in a
 fresh process (dedup on, then off, to isolate its cost) and prints:
 - pair precision: pairs of documents the run put in one group (a kept document and everything
   marked a duplicate of it, transitively) that are copies of one article in the labels;
@@ -99,7 +99,7 @@ def evaluate(corpus_dir, out_dir, cfg):
     hasher = dedup.MinHasher(cfg.num_perm, cfg.bands)
     hashes = {}
     for name, text in texts.items():
-        hashes[name] = dedup.hash_shingles(dedup.shingles(text, cfg.word_ngram, cfg.char_ngram))
+        hashes[name] = dedup.shingle_hashes(text, cfg.word_ngram, cfg.char_ngram)
         hasher.band_keys(hasher.signature(hashes[name]))
     core_s = time.time() - started
 
@@ -164,34 +164,38 @@ def main(argv=None):
     ap.add_argument("--boilerplate", required=True)
     ap.add_argument("--halves", required=True)
     ap.add_argument("--work", required=True, help="scratch folder for corpora and outputs (outside the repo)")
-    ap.add_argument("--sizes", default="400,0", help="base articles per corpus, comma-separated (0 = all)")
+    ap.add_argument("--sizes", default="0x1,0x4",
+                    help="corpora to build, comma-separated: BASESxREPLICAS (bases 0 = all; replicas are"
+                         " enciphered copies, see make_dedup_corpus.py)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--set", action="append", default=[], help="config override for the runs, KEY=VALUE")
     args = ap.parse_args(argv)
     cfg = build_config(None, [parse_set_option(s) for s in args.set]).dedup
     print(f"dedup config: {cfg.model_dump()}")
     rows = []
-    for size in [int(s) for s in args.sizes.split(",")]:
-        corpus = os.path.join(args.work, f"corpus_{size or 'all'}")
+    for spec in args.sizes.split(","):
+        bases, _, replicas = spec.partition("x")
+        tag = spec.replace(",", "_")
+        corpus = os.path.join(args.work, f"corpus_{tag}")
         shutil.rmtree(corpus, ignore_errors=True)
         make_dedup_corpus.main(["--boilerplate", args.boilerplate, "--halves", args.halves, "--out", corpus,
-                                "--seed", str(args.seed), "--max-bases", str(size)])
+                                "--seed", str(args.seed), "--max-bases", bases, "--replicas", replicas or "1"])
         docs_dir = os.path.join(corpus, "docs")
-        on = run_pipeline(docs_dir, os.path.join(args.work, f"out_{size or 'all'}"), args.set)
-        off = run_pipeline(docs_dir, os.path.join(args.work, f"off_{size or 'all'}"), args.set + ["dedup.enabled=false"])
-        result = evaluate(corpus, os.path.join(args.work, f"out_{size or 'all'}"), cfg)
+        on = run_pipeline(docs_dir, os.path.join(args.work, f"out_{tag}"), args.set)
+        off = run_pipeline(docs_dir, os.path.join(args.work, f"off_{tag}"), args.set + ["dedup.enabled=false"])
+        result = evaluate(corpus, os.path.join(args.work, f"out_{tag}"), cfg)
         assert on["summary"]["accounting_ok"], "accounting identity failed"
         result.update(wall_s_on=round(on["wall_s"], 1), wall_s_off=round(off["wall_s"], 1),
                       rss_mb_on=round(on["max_rss_mb"]), rss_mb_off=round(off["max_rss_mb"]),
-                      duplicates_written=on["summary"]["duplicates"])
+                      duplicates_written=on["summary"]["duplicates"], spec=spec, dedup_counters=on["summary"]["dedup"])
         rows.append(result)
         print(json.dumps(result, indent=1, ensure_ascii=False))
-    print("\n| docs | chars | precision | recall (J >= thr) | recall (all copies) | hard negatives merged |"
+    print("\n| corpus | docs | chars | precision | recall (J >= thr) | recall (all copies) | hard negatives merged |"
           " time dedup on / off | docs/s on | max RSS on / off | core docs/s |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         merged = ", ".join(f"{k} {v}" for k, v in r["hard_negatives_merged"].items())
-        print(f"| {r['docs']} | {r['chars'] / 1e6:.1f} M | {r['precision']:.4f} | {r['recall_above_threshold']:.4f}"
+        print(f"| {r['spec']} | {r['docs']} | {r['chars'] / 1e6:.1f} M | {r['precision']:.4f} | {r['recall_above_threshold']:.4f}"
               f" ({r['pairs_above_threshold']}) | {r['recall_all_labelled']:.4f} ({r['labelled_pairs']}) | {merged} |"
               f" {r['wall_s_on']} s / {r['wall_s_off']} s | {r['docs'] / r['wall_s_on']:.0f} |"
               f" {r['rss_mb_on']} / {r['rss_mb_off']} MB | {r['core_docs_per_s']:.0f} |")

@@ -1,7 +1,7 @@
 """Build a labelled de-duplication test corpus from real news texts (e.g. ../shared/eval).
 
     python scripts/make_dedup_corpus.py --boilerplate EVAL/boilerplate/text_dev.jsonl.gz \
-        --halves EVAL/halves/dev.jsonl.gz --out /tmp/dedup_corpus [--seed 7] [--max-bases N]
+        --halves EVAL/halves/dev.jsonl.gz --out /tmp/dedup_corpus [--seed 7] [--max-bases N] [--replicas K]
 
 Base articles: the ground-truth main text (`expected`) of the boilerplate set, and the one-language
 articles inside the halves set (monolingual negatives, both halves of unperturbed translated-halves
@@ -22,6 +22,10 @@ and hard negatives, which are different articles and must not be merged:
   shared_lead a document that starts with the base's title and first paragraph and goes on with the
               body of the base's same-topic neighbour: a hard negative for the base, and labelled a
               copy of the neighbour (whose body it carries)
+
+`--replicas K` adds K-1 enciphered copies of the corpus (every alphabet permuted, CJK/kana/Hangul/Thai
+shifted inside their blocks): K times the documents with the same duplicate structure and no shared
+words across replicas, for measuring how time and memory grow with the corpus.
 
 Writes OUT/docs/*.txt (one document per file, the pipeline's input format) and OUT/labels.jsonl:
 {"file", "group", "kind", "base", "lang"} per document (documents of one group are copies of one
@@ -230,6 +234,52 @@ def build(bases, out_dir, seed):
     return labels
 
 
+# --- replicas for scaling runs ------------------------------------------------------------------------
+_ALPHABETS = ("abcdefghijklmnopqrstuvwxyz", "абвгдежзийклмнопрстуфхцчшщыьэюя", "αβγδεζηθικλμνξοπρστυφχψω")
+_BLOCKS = ((0x4E00, 0x9FFF), (0x3041, 0x3096), (0x30A1, 0x30FA), (0xAC00, 0xD7A3), (0x0E01, 0x0E2E))
+
+
+def cipher(replica: int):
+    """A letter substitution for one replica: each alphabet permuted (case kept), CJK/kana/Hangul/Thai
+    code points shifted inside their block. Texts keep their lengths, scripts and duplicate structure,
+    but share no words (hence no shingles) with the other replicas."""
+    rng = random.Random(replica)
+    table = {}
+    for alphabet in _ALPHABETS:
+        shuffled = list(alphabet)
+        rng.shuffle(shuffled)
+        for a, b in zip(alphabet, shuffled):
+            table[ord(a)] = b
+            table[ord(a.upper())] = b.upper()
+    for lo, hi in _BLOCKS:
+        size, shift = hi - lo + 1, rng.randrange(1, hi - lo)
+        for cp in range(lo, hi + 1):
+            table[cp] = chr(lo + (cp - lo + shift) % size)
+    return table
+
+
+def add_replicas(out_dir, labels, replicas):
+    """Enciphered copies of the whole corpus (replica r: files rNN_..., groups ...#rNN): a corpus r times
+    as large with the same kinds of duplicates and negatives, for measuring growth with corpus size."""
+    docs_dir = os.path.join(out_dir, "docs")
+    originals = list(labels)
+    for r in range(1, replicas):
+        table, prefix = cipher(r), f"r{r:02d}_"
+        for label in originals:
+            if "file" in label:
+                with open(os.path.join(docs_dir, label["file"]), encoding="utf-8") as fh:
+                    content = fh.read().translate(table)
+                with open(os.path.join(docs_dir, prefix + label["file"]), "w", encoding="utf-8") as fh:
+                    fh.write(content)
+                labels.append(dict(label, file=prefix + label["file"], group=f"{label['group']}#r{r:02d}"))
+            else:
+                labels.append(dict(label, hard_negative=[prefix + f for f in label["hard_negative"]]))
+    with open(os.path.join(out_dir, "labels.jsonl"), "w", encoding="utf-8") as fh:
+        for label in labels:
+            fh.write(json.dumps(label, ensure_ascii=False) + "\n")
+    return labels
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--boilerplate", help="boilerplate text_dev.jsonl.gz (uses `expected`)")
@@ -237,6 +287,8 @@ def main(argv=None):
     ap.add_argument("--out", required=True, help="output folder (outside the repository)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--max-bases", type=int, default=0, help="use at most this many base articles (0 = all)")
+    ap.add_argument("--replicas", type=int, default=1,
+                    help="add enciphered replicas of the corpus (same structure, disjoint words) for scaling runs")
     args = ap.parse_args(argv)
     if not (args.boilerplate or args.halves):
         ap.error("give --boilerplate and/or --halves")
@@ -245,6 +297,8 @@ def main(argv=None):
         bases = random.Random(args.seed).sample(bases, args.max_bases)
         bases.sort(key=lambda b: b["base"])
     labels = build(bases, args.out, args.seed)
+    if args.replicas > 1:
+        labels = add_replicas(args.out, labels, args.replicas)
     docs = [l for l in labels if "file" in l]
     kinds = {}
     for l in labels:

@@ -49,7 +49,7 @@ def text(paragraphs):
 
 
 def shingle_jaccard(a: str, b: str) -> float:
-    return dedup.jaccard(dedup.hash_shingles(dedup.shingles(a)), dedup.hash_shingles(dedup.shingles(b)))
+    return dedup.jaccard(dedup.shingle_hashes(a), dedup.shingle_hashes(b))
 
 
 # --- pure functions ----------------------------------------------------------------------------------
@@ -75,13 +75,22 @@ def test_cjk_text_is_shingled_by_characters_and_latin_by_words():
     assert dedup.shingles("One, two; three!", word_ngram=2) == {"one two", "two three"}
 
 
+@pytest.mark.parametrize("sample", [text(FLOOD_A), text(ARTICLE_ZH), "短文", "Two words", ""])
+def test_hashed_shingles_are_the_string_shingles(sample):
+    for n in (1, 3, 5):
+        strings = dedup.shingles(sample, word_ngram=n, char_ngram=n)
+        hashed = dedup.shingle_hashes(sample, word_ngram=n, char_ngram=n)
+        assert len(hashed) == len(strings)
+    assert (dedup.shingle_hashes(text(FLOOD_A)) == dedup.shingle_hashes(text(FLOOD_A).upper())).all()
+
+
 def test_near_duplicate_with_chrome_and_a_dropped_paragraph_is_caught():
     original = text(FLOOD_A)
     syndicated = text(CHROME_TOP + FLOOD_A[:4] + FLOOD_A[5:] + CHROME_BOTTOM).replace(",", ";")
     similarity = shingle_jaccard(original, syndicated)
     assert similarity >= 0.7
     hasher = dedup.MinHasher(128, 32)
-    sigs = [hasher.signature(dedup.hash_shingles(dedup.shingles(t))) for t in (original, syndicated)]
+    sigs = [hasher.signature(dedup.shingle_hashes(t)) for t in (original, syndicated)]
     keys = [set(hasher.band_keys(s)) for s in sigs]
     assert keys[0] & keys[1], "LSH must make them candidates"
 
@@ -96,13 +105,13 @@ def test_same_topic_different_article_is_not_a_near_duplicate():
     a, b = text(FLOOD_A), text(FLOOD_B)
     assert shingle_jaccard(a, b) < 0.1
     hasher = dedup.MinHasher(128, 32)
-    sig_a, sig_b = (hasher.signature(dedup.hash_shingles(dedup.shingles(t))) for t in (a, b))
+    sig_a, sig_b = (hasher.signature(dedup.shingle_hashes(t)) for t in (a, b))
     assert not set(hasher.band_keys(sig_a)) & set(hasher.band_keys(sig_b))
 
 
 def test_minhash_is_deterministic_and_estimates_jaccard():
-    a = dedup.hash_shingles(dedup.shingles(text(FLOOD_A)))
-    b = dedup.hash_shingles(dedup.shingles(text(FLOOD_A[:6])))
+    a = dedup.shingle_hashes(text(FLOOD_A))
+    b = dedup.shingle_hashes(text(FLOOD_A[:6]))
     h1, h2 = dedup.MinHasher(256, 32), dedup.MinHasher(256, 32)
     assert (h1.signature(a) == h2.signature(a)).all()
     estimate = float((h1.signature(a) == h1.signature(b)).mean())
