@@ -156,6 +156,8 @@ class SketchDocument(beam.DoFn):
         hashes = dedup.shingle_hashes(record["text"], self.cfg.word_ngram, self.cfg.char_ngram)
         rank = dedup.rank_key(record["id"], record["chars"])
         yield record["id"], (rank, hashes.astype("<u4").tobytes())
+        if len(hashes) == 0:  # no letters or digits: nothing to compare, never a near duplicate
+            return
         for key in self.hasher.band_keys(self.hasher.signature(hashes)):
             yield beam.pvalue.TaggedOutput("bands", (key, rank))
 

@@ -139,6 +139,30 @@ def test_config_rejects_more_bands_than_permutations():
         build_config({"dedup": {"num_perm": 16, "bands": 32}})
 
 
+def test_clusters_resolve_to_the_best_ranked_document_within_the_rounds():
+    import apache_beam as beam
+    from apache_beam.testing.test_pipeline import TestPipeline
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from pipeline.transforms import ResolveClusters
+
+    # a chain e-d-c-b-a (each similar only to its neighbours) where a is the longest, and a pair x-y
+    ranks = {name: dedup.rank_key(name, chars) for name, chars in
+             {"a": 500, "b": 400, "c": 300, "d": 200, "e": 100, "x": 50, "y": 60}.items()}
+    chain = [("a", "b"), ("b", "c"), ("c", "d"), ("d", "e"), ("y", "x")]
+    edges = [((ranks[p], ranks[q]), 0.9) for p, q in chain]
+    with TestPipeline() as p:
+        removed = p | "Edges" >> beam.Create(edges) | ResolveClusters(rounds=8)
+        assert_that(removed, equal_to([(ranks[n], ranks["a"]) for n in "bcde"] + [(ranks["x"], ranks["y"])]))
+    # with too few rounds the far end of the chain points at a better document that is itself removed,
+    # and the best document of every component is still kept
+    with TestPipeline() as p:
+        removed = p | "Edges" >> beam.Create(edges) | ResolveClusters(rounds=2)
+        assert_that(removed, equal_to([(ranks["b"], ranks["a"]), (ranks["c"], ranks["a"]),
+                                       (ranks["d"], ranks["b"]), (ranks["e"], ranks["c"]),
+                                       (ranks["x"], ranks["y"])]))
+
+
 # --- through the pipeline ----------------------------------------------------------------------------
 def read_records(out, kind):
     rows = []
@@ -151,7 +175,8 @@ def read_records(out, kind):
 @pytest.fixture
 def dup_corpus(tmp_path):
     """An original, an exact copy (case/width/spacing), two near copies (chrome, dropped paragraph,
-    punctuation), a same-topic different article, a Chinese article and its near copy, and a reject."""
+    punctuation), a same-topic different article, a Chinese article and its near copy, two texts
+    without letters, and a reject."""
     root = tmp_path / "in"
     root.mkdir()
     files = {
@@ -163,6 +188,9 @@ def dup_corpus(tmp_path):
         "stats_zh.txt": text(ARTICLE_ZH),
         "stats_zh_copy.txt": text(["来源：新华网"] + ARTICLE_ZH[:4] + ARTICLE_ZH[5:]).replace("，", ","),
         "empty.txt": "",
+        # no letters or digits: no shingles, so never near duplicates of each other
+        "symbols_a.txt": "★★★ ——— ★★★ ——— ★★★ ——— ★★★ ——— ★★★",
+        "symbols_b.txt": "!!! ??? !!! ??? !!! ??? !!! ??? !!! ???",
     }
     for name, content in files.items():
         (root / name).write_text(content, encoding="utf-8")
@@ -175,7 +203,8 @@ def test_pipeline_writes_duplicates_and_accounts_for_them(dup_corpus, tmp_path):
     clean = {os.path.basename(r["source"]): r for r in read_records(out, "clean")}
     duplicates = {os.path.basename(r["source"]): r for r in read_records(out, "duplicates")}
     # the kept flood copy is the longest text (the portal copy with its chrome lines)
-    assert set(clean) == {"flood_portal.txt", "flood_aftermath.txt", "stats_zh.txt"}
+    assert set(clean) == {"flood_portal.txt", "flood_aftermath.txt", "stats_zh.txt", "symbols_a.txt",
+                          "symbols_b.txt"}
     assert set(duplicates) == {"flood_original.txt", "flood_exact.txt", "flood_repunct.txt", "stats_zh_copy.txt"}
     for record in duplicates.values():
         assert set(record) == {"id", "source", "duplicate_of", "method", "similarity"}
@@ -190,7 +219,7 @@ def test_pipeline_writes_duplicates_and_accounts_for_them(dup_corpus, tmp_path):
         assert 0.7 <= record["similarity"] < 1.0
     assert duplicates["stats_zh_copy.txt"]["duplicate_of"] == clean["stats_zh.txt"]["id"]
     summary = json.loads((out / "report" / "summary.json").read_text())
-    assert (summary["docs_in"], summary["clean"], summary["rejected"], summary["duplicates"]) == (8, 3, 1, 4)
+    assert (summary["docs_in"], summary["clean"], summary["rejected"], summary["duplicates"]) == (10, 5, 1, 4)
     assert summary["accounting_ok"]
 
 
@@ -213,7 +242,7 @@ def test_dedup_can_be_switched_off(dup_corpus, tmp_path):
     out = tmp_path / "out"
     assert main(["run", "--input", str(dup_corpus), "--output", str(out), "--quiet",
                  "--set", "dedup.enabled=false"]) == EXIT_OK
-    assert len(read_records(out, "clean")) == 7
+    assert len(read_records(out, "clean")) == 9
     assert read_records(out, "duplicates") == []
     exact_only = tmp_path / "exact_only"
     assert main(["run", "--input", str(dup_corpus), "--output", str(exact_only), "--quiet",
