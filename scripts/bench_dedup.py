@@ -10,13 +10,15 @@ fresh process (dedup on, then off, to isolate its cost) and prints:
 - pair recall on the labelled copy pairs whose exact shingle Jaccard is at or above the configured
   threshold ("pairs above the configured similarity"), and on all labelled copy pairs, per kind;
 - hard negatives merged: same-topic different articles and shared-lead articles put in one group;
-- wall time, documents/s and peak memory (max RSS) with and without dedup, and the pure core's
-  shingle+MinHash speed, so growth with corpus size can be read off the two sizes.
+- CPU time (robust on a shared machine), wall time and peak memory (max RSS) of the run with and
+  without dedup, and the pure core's shingle+MinHash speed, so growth with corpus size can be read
+  off the sizes.
 """
 from __future__ import annotations
 
 import argparse
 import glob
+import gzip
 import itertools
 import json
 import os
@@ -38,8 +40,9 @@ import json, resource, sys, time
 from pipeline.cli import main
 started = time.time()
 code = main(sys.argv[1:])
-print(json.dumps({"code": code, "wall_s": time.time() - started,
-                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"code": code, "wall_s": time.time() - started, "cpu_s": usage.ru_utime + usage.ru_stime,
+                  "max_rss_mb": usage.ru_maxrss / 1024}))
 """
 
 
@@ -57,10 +60,12 @@ def run_pipeline(docs_dir, out_dir, sets):
 
 
 def read_records(out_dir, kind):
+    """Records of one output kind, plain or gzip-compressed (`--set output.compress=true`)."""
     rows = []
-    for path in sorted(glob.glob(os.path.join(out_dir, kind, "part-*.jsonl"))):
-        with open(path, encoding="utf-8") as fh:
-            rows += [json.loads(line) for line in fh]
+    for path in sorted(glob.glob(os.path.join(out_dir, kind, "part-*.jsonl*"))):
+        opener = gzip.open if path.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8") as fh:
+            rows.extend(json.loads(line) for line in fh)
     return rows
 
 
@@ -186,18 +191,20 @@ def main(argv=None):
         result = evaluate(corpus, os.path.join(args.work, f"out_{tag}"), cfg)
         assert on["summary"]["accounting_ok"], "accounting identity failed"
         result.update(wall_s_on=round(on["wall_s"], 1), wall_s_off=round(off["wall_s"], 1),
+                      cpu_s_on=round(on["cpu_s"], 1), cpu_s_off=round(off["cpu_s"], 1),
                       rss_mb_on=round(on["max_rss_mb"]), rss_mb_off=round(off["max_rss_mb"]),
                       duplicates_written=on["summary"]["duplicates"], spec=spec, dedup_counters=on["summary"]["dedup"])
         rows.append(result)
         print(json.dumps(result, indent=1, ensure_ascii=False))
     print("\n| corpus | docs | chars | precision | recall (J >= thr) | recall (all copies) | hard negatives merged |"
-          " time dedup on / off | docs/s on | max RSS on / off | core docs/s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          " CPU time dedup on / off | dedup CPU per 1k docs | wall time on / off | max RSS on / off | core docs/s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         merged = ", ".join(f"{k} {v}" for k, v in r["hard_negatives_merged"].items())
         print(f"| {r['spec']} | {r['docs']} | {r['chars'] / 1e6:.1f} M | {r['precision']:.4f} | {r['recall_above_threshold']:.4f}"
               f" ({r['pairs_above_threshold']}) | {r['recall_all_labelled']:.4f} ({r['labelled_pairs']}) | {merged} |"
-              f" {r['wall_s_on']} s / {r['wall_s_off']} s | {r['docs'] / r['wall_s_on']:.0f} |"
+              f" {r['cpu_s_on']} s / {r['cpu_s_off']} s | {(r['cpu_s_on'] - r['cpu_s_off']) / r['docs'] * 1000:.2f} s |"
+              f" {r['wall_s_on']} s / {r['wall_s_off']} s |"
               f" {r['rss_mb_on']} / {r['rss_mb_off']} MB | {r['core_docs_per_s']:.0f} |")
 
 

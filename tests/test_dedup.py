@@ -8,6 +8,7 @@ import pytest
 from pipeline.cli import EXIT_OK, main
 from pipeline.config import ConfigError, build_config
 from pipeline.steps import dedup
+from tests.test_cli import read_records
 
 # Two different articles on the same topic (a city's flood), written for these tests.
 FLOOD_A = [
@@ -164,14 +165,6 @@ def test_clusters_resolve_to_the_best_ranked_document_within_the_rounds():
 
 
 # --- through the pipeline ----------------------------------------------------------------------------
-def read_records(out, kind):
-    rows = []
-    for path in sorted(glob.glob(os.path.join(out, kind, "part-*.jsonl"))):
-        with open(path, encoding="utf-8") as fh:
-            rows += [json.loads(line) for line in fh]
-    return rows
-
-
 @pytest.fixture
 def dup_corpus(tmp_path):
     """An original, an exact copy (case/width/spacing), two near copies (chrome, dropped paragraph,
