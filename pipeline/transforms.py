@@ -131,7 +131,7 @@ class ResolveExact(beam.DoFn):
 
     def process(self, element):
         _key, records = element  # iterated twice rather than held in a list: a group can be large
-        keeper = min(records, key=lambda r: dedup.rank_key(r["id"], r["chars"]))
+        keeper = dedup.keeper_of(records)
         yield keeper
         for r in records:
             if r["id"] == keeper["id"]:

@@ -176,7 +176,9 @@ def main(argv=None):
     ap.add_argument("--set", action="append", default=[], help="config override for the runs, KEY=VALUE")
     args = ap.parse_args(argv)
     cfg = build_config(None, [parse_set_option(s) for s in args.set]).dedup
-    print(f"dedup config: {cfg.model_dump()}")
+    rows_per_band = cfg.num_perm // cfg.bands
+    print(f"dedup config: {cfg.model_dump()}; LSH candidate probability at the threshold: "
+          f"{dedup.candidate_probability(cfg.threshold, cfg.bands, rows_per_band):.4f}")
     rows = []
     for spec in args.sizes.split(","):
         bases, _, replicas = spec.partition("x")

@@ -120,8 +120,11 @@ def test_minhash_is_deterministic_and_estimates_jaccard():
 
 
 def test_keeper_is_the_longest_text_then_the_smallest_id():
-    assert dedup.choose_keeper([("b", 100), ("a", 90), ("c", 100)]) == "b"
-    assert dedup.choose_keeper([("z", 50), ("y", 50)]) == "y"
+    def keeper(*members):
+        return dedup.keeper_of({"id": i, "chars": n} for i, n in members)["id"]
+
+    assert keeper(("b", 100), ("a", 90), ("c", 100)) == "b"
+    assert keeper(("z", 50), ("y", 50)) == "y"
     # the bucket pairs put the better-ranked document first
     ranks = [dedup.rank_key("b", 10), dedup.rank_key("a", 20), dedup.rank_key("c", 10)]
     pairs = dedup.bucket_pairs(ranks)
@@ -133,6 +136,13 @@ def test_a_large_bucket_gives_linearly_many_pairs():
     pairs = dedup.bucket_pairs(ranks, max_all_pairs=32)
     assert len(pairs) < 2 * len(ranks)
     assert all(a < b for a, b in pairs)
+
+
+def test_default_lsh_bands_catch_pairs_at_the_threshold():
+    cfg = build_config({}).dedup
+    hasher = dedup.MinHasher(cfg.num_perm, cfg.bands)
+    assert dedup.candidate_probability(cfg.threshold, hasher.bands, hasher.rows) >= 0.99
+    assert dedup.candidate_probability(0.1, hasher.bands, hasher.rows) < 0.01
 
 
 def test_config_rejects_more_bands_than_permutations():

@@ -218,9 +218,9 @@ def rank_key(doc_id: str, chars: int) -> tuple[int, str]:
     return (-chars, doc_id)
 
 
-def choose_keeper(members: Iterable[tuple[str, int]]) -> str:
-    """Id of the kept document among (id, chars) members."""
-    return min(members, key=lambda m: rank_key(m[0], m[1]))[0]
+def keeper_of(records: Iterable[dict]) -> dict:
+    """The kept record among records with `id` and `chars` (the keeper rule, see rank_key)."""
+    return min(records, key=lambda r: rank_key(r["id"], r["chars"]))
 
 
 def bucket_pairs(members: list[tuple[int, str]], max_all_pairs: int = 32) -> list[tuple[tuple[int, str], tuple[int, str]]]:
