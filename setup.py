@@ -13,6 +13,7 @@ INSTALL_REQUIRES = [
     "pydantic>=2.7,<3",
     "charset-normalizer>=3.3,<4",
     "pyyaml>=6.0,<7",
+    "numpy>=1.24,<3",
 ]
 
 EXTRAS = {

@@ -9,7 +9,7 @@ import copy
 from typing import Any, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
 class ConfigError(ValueError):
@@ -84,6 +84,32 @@ class ChromeConfig(_Section):
     repeats_max_chars: int = Field(200, ge=1)
     """Only lines up to this many characters are counted (long paragraphs are content, not chrome)."""
 
+class DedupConfig(_Section):
+    enabled: bool = True
+    """Corpus-wide de-duplication of the clean documents; removed ones go to duplicates/."""
+    exact: bool = True
+    """Remove exact duplicates (same text after case, space and character-width folding)."""
+    near: bool = True
+    """Remove near duplicates (MinHash + LSH candidates verified by the Jaccard similarity of shingles)."""
+    threshold: float = Field(0.7, gt=0, le=1)
+    """Two documents whose shingle sets have at least this Jaccard similarity are near duplicates."""
+    word_ngram: int = Field(5, ge=1)
+    """Shingle size in words, for texts in scripts written with spaces."""
+    char_ngram: int = Field(5, ge=1)
+    """Shingle size in characters, for texts mostly in CJK, Thai and other scripts without spaces."""
+    num_perm: int = Field(128, ge=1)
+    """MinHash permutations (signature length)."""
+    bands: int = Field(32, ge=1)
+    """LSH bands; each has num_perm // bands rows. More bands find lower similarities (more candidates)."""
+    max_rounds: int = Field(8, ge=1)
+    """Label-propagation rounds that resolve clusters (chains longer than this may stay split)."""
+
+    @model_validator(mode="after")
+    def _bands_fit(self):
+        if self.bands > self.num_perm:
+            raise ValueError(f"bands ({self.bands}) must not exceed num_perm ({self.num_perm})")
+        return self
+
 
 class Config(_Section):
     input: InputConfig = Field(default_factory=InputConfig)
@@ -91,6 +117,7 @@ class Config(_Section):
     runner: RunnerConfig = Field(default_factory=RunnerConfig)
     quality: QualityConfig = Field(default_factory=QualityConfig)
     chrome: ChromeConfig = Field(default_factory=ChromeConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
 
 
 def _format_validation_error(err: ValidationError, origin: str) -> str:

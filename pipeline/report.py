@@ -38,6 +38,7 @@ def build_summary(counters: dict[str, int], wall_time_s: float, **context) -> di
         "accounting_ok": docs_in == clean + rejected + duplicates,
         "rejected_by_reason": _prefixed(counters, "rejected."),
         "removed_lines_by_rule": _prefixed(counters, "removed_lines."),
+        "dedup": _prefixed(counters, "dedup."),
         "bytes_in": bytes_in,
         "bytes_out": counters.get("bytes_out", 0),
         "wall_time_s": round(wall_time_s, 3),

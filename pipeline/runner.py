@@ -15,7 +15,8 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 from pipeline import report, sinks
 from pipeline.config import Config
 from pipeline.transforms import (
-    AUDIT, REJECTS, CleanDocuments, CountWritten, ExpandInputs, FinishDocuments, ReadDocuments, RemoveCorpusRepeats,
+    AUDIT, REJECTS, CleanDocuments, CountWritten, DeduplicateCorpus, ExpandInputs, FinishDocuments, ReadDocuments,
+    RemoveCorpusRepeats,
 )
 
 LOCAL_RUNNER_NAMES = {"DirectRunner", "direct", "local", "FnApiRunner"}
@@ -46,7 +47,7 @@ def make_runner(config: Config):
 
 
 def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int) -> None:
-    """read -> decode/normalise -> text steps -> write clean / rejects / audit."""
+    """read -> decode/normalise -> text steps -> corpus dedup -> write clean / rejects / audit / duplicates."""
     out = config.output.dir
     files = (
         p
@@ -80,7 +81,15 @@ def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int) -> None:
     rejects = tuple(all_rejects) | "AllRejects" >> beam.Flatten()
     audit = tuple(audits) | "AllAudit" >> beam.Flatten()
 
-    for kind, records in (("clean", clean), ("rejects", rejects), ("audit", audit)):
+    # corpus de-duplication: clean records -> kept clean records + duplicates records
+    outputs = []
+    if config.dedup.enabled:
+        deduped = clean | "Dedup" >> DeduplicateCorpus(config.dedup)
+        clean = deduped["clean"]
+        outputs.append(("duplicates", deduped["duplicates"]))
+
+    outputs += [("clean", clean), ("rejects", rejects), ("audit", audit)]
+    for kind, records in outputs:
         _ = (
             records
             | f"Count{kind.title()}" >> beam.ParDo(CountWritten(kind))

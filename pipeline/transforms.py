@@ -8,12 +8,14 @@ from __future__ import annotations
 import traceback
 
 import apache_beam as beam
+import numpy as np
 from apache_beam.metrics import Metrics
 
 from pipeline import sources, steps
 from pipeline.steps import repeats
 from pipeline.document import Document, Reject, reject_record, stable_id
 from pipeline.report import NAMESPACE
+from pipeline.steps import dedup
 
 REJECTS = "rejects"
 AUDIT = "audit"
@@ -183,3 +185,206 @@ class CountWritten(beam.DoFn):
         if self.kind == "clean":
             count("bytes_out", len(record["text"].encode("utf-8")))
         yield record
+
+
+# --- corpus de-duplication (pure part in pipeline/steps/dedup.py) ------------------------------------
+DUPLICATES = "duplicates"
+
+
+class ResolveExact(beam.DoFn):
+    """(exact key, records) -> the kept record (main) and a duplicates record for every other one."""
+
+    def process(self, element):
+        _key, records = element  # iterated twice rather than held in a list: a group can be large
+        keeper = dedup.keeper_of(records)
+        yield keeper
+        for r in records:
+            if r["id"] == keeper["id"]:
+                continue
+            count("dedup.exact")
+            yield beam.pvalue.TaggedOutput(
+                DUPLICATES, dedup.duplicate_record(r["id"], r["source"], keeper["id"], "exact", 1.0))
+
+
+class SketchDocument(beam.DoFn):
+    """Clean record -> (id, (rank, shingle hashes as bytes)) on the main output and one
+    (band key, rank) per LSH band on `bands`; rank = dedup.rank_key (smaller = kept first)."""
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.hasher = None
+
+    def setup(self):
+        self.hasher = dedup.MinHasher(self.cfg.num_perm, self.cfg.bands)
+
+    def process(self, record: dict):
+        hashes = dedup.shingle_hashes(record["text"], self.cfg.word_ngram, self.cfg.char_ngram)
+        rank = dedup.rank_key(record["id"], record["chars"])
+        yield record["id"], (rank, hashes.astype("<u4").tobytes())
+        if len(hashes) == 0:  # no letters or digits: nothing to compare, never a near duplicate
+            return
+        for key in self.hasher.band_keys(self.hasher.signature(hashes)):
+            yield beam.pvalue.TaggedOutput("bands", (key, rank))
+
+
+def _bucket_pairs(element):
+    _key, ranks = element
+    members = list(ranks)
+    if len(members) > 1:
+        yield from dedup.bucket_pairs(members)
+
+
+def _attach_first(element):
+    """(a id, {pairs, sketch}) -> (b id, (pair, a's hashes)) for each pair whose first member is a."""
+    _id, grouped = element
+    sketches = list(grouped["sketch"])
+    if not sketches:
+        return
+    hashes = sketches[0][1]
+    for pair in grouped["pairs"]:
+        yield pair[1][1], (pair, hashes)
+
+
+def _score_second(element):
+    """(b id, {halves, sketch}) -> (pair, Jaccard) for every pair waiting for b's hashes."""
+    _id, grouped = element
+    sketches = list(grouped["sketch"])
+    if not sketches:
+        return
+    b_hashes = np.frombuffer(sketches[0][1], dtype="<u4")
+    for pair, a_bytes in grouped["halves"]:
+        yield pair, dedup.jaccard(np.frombuffer(a_bytes, dtype="<u4"), b_hashes)
+
+
+class JaccardOfPairs(beam.PTransform):
+    """(rank a, rank b) pairs -> ((rank a, rank b), exact Jaccard of their shingle sets).
+
+    Joins each pair with the two documents' shingle hashes through two CoGroupByKeys, so a document's
+    shingles travel once per pair it is in and nothing is held in memory beyond one key's group.
+    """
+
+    def __init__(self, sketches):
+        super().__init__()
+        self.sketches = sketches
+
+    def expand(self, pairs):
+        by_first = pairs | "KeyByFirst" >> beam.Map(lambda pair: (pair[0][1], pair))
+        halves = ({"pairs": by_first, "sketch": self.sketches}
+                  | "JoinFirst" >> beam.CoGroupByKey()
+                  | "AttachFirst" >> beam.FlatMap(_attach_first))
+        return ({"halves": halves, "sketch": self.sketches}
+                | "JoinSecond" >> beam.CoGroupByKey()
+                | "ScoreSecond" >> beam.FlatMap(_score_second))
+
+
+def _similar_pairs(scored, threshold: float):
+    """Keeps the verified candidate pairs at or above the threshold; counts both."""
+    count("dedup.candidate_pairs")
+    if scored[1] >= threshold:
+        count("dedup.similar_pairs")
+        yield scored
+
+
+def _spread_label(element):
+    """(node id, {label, neighbours}) -> its label to itself and to each neighbour."""
+    node, grouped = element
+    labels = list(grouped["label"])
+    if not labels:
+        return
+    label = min(labels)
+    yield node, label
+    for neighbours in grouped["neighbours"]:
+        for other in neighbours:
+            yield other, label
+
+
+class ResolveClusters(beam.PTransform):
+    """Verified edges ((rank a, rank b), similarity) -> (rank, keeper rank) for every document not kept.
+
+    Min-label propagation: every node in an edge starts labelled with its own rank and, for
+    `rounds` rounds, takes the smallest rank among its own and its neighbours' labels; the
+    smallest rank is the keeper rule's choice, so a converged component is labelled with its
+    keeper. Components whose diameter is at most `rounds` (every star of copies around one
+    original, chains of up to `rounds` links) converge; in a longer chain a far document may be
+    labelled with a better-ranked document that is itself a duplicate. A document whose label is
+    its own rank is kept, so every component keeps at least its best document.
+    """
+
+    def __init__(self, rounds: int):
+        super().__init__()
+        self.rounds = rounds
+
+    def expand(self, edges):
+        # nodes are rank keys (-chars, id): the smallest label is the keeper
+        directed = edges | "BothWays" >> beam.FlatMap(lambda e: [(e[0][0], e[0][1]), (e[0][1], e[0][0])])
+        neighbours = directed | "Adjacency" >> beam.GroupByKey() | "SortNeighbours" >> beam.MapTuple(
+            lambda node, others: (node, sorted(set(others))))
+        labels = edges | "OwnLabels" >> beam.FlatMap(
+            lambda e: [(e[0][0], e[0][0]), (e[0][1], e[0][1])]) | "OneOwnLabel" >> beam.CombinePerKey(min)
+        for i in range(self.rounds):
+            labels = ({"label": labels, "neighbours": neighbours}
+                      | f"Round{i + 1}" >> beam.CoGroupByKey()
+                      | f"Spread{i + 1}" >> beam.FlatMap(_spread_label)
+                      | f"Best{i + 1}" >> beam.CombinePerKey(min))
+        return labels | "NotKept" >> beam.Filter(lambda kv: kv[1] != kv[0])
+
+
+def _route_near(element):
+    """(id, {record, removed}) -> the record (main), or a near duplicates record."""
+    _id, grouped = element
+    for record in grouped["record"]:
+        removed = sorted(grouped["removed"])
+        if removed:
+            keeper_id, similarity = removed[0]
+            count("dedup.near")
+            yield beam.pvalue.TaggedOutput(
+                DUPLICATES, dedup.duplicate_record(record["id"], record["source"], keeper_id, "near", similarity))
+        else:
+            yield record
+
+
+class DeduplicateCorpus(beam.PTransform):
+    """Clean records -> `clean` records (one per group of duplicates) and `duplicates` records.
+
+    Exact: GroupByKey on dedup.exact_key of the text. Near (on what exact kept): LSH band keys
+    through GroupByKey -> candidate pairs -> exact Jaccard >= threshold -> clusters resolved by
+    ResolveClusters -> each removed document with its Jaccard similarity to its keeper.
+    """
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+
+    def expand(self, records):
+        cfg = self.cfg
+        duplicates = []
+        if cfg.exact:
+            exact = (records
+                     | "ExactKey" >> beam.Map(lambda r: (dedup.exact_key(r["text"]), r))
+                     | "GroupExact" >> beam.GroupByKey()
+                     | "ResolveExact" >> beam.ParDo(ResolveExact()).with_outputs(DUPLICATES, main="kept"))
+            records = exact.kept
+            duplicates.append(exact[DUPLICATES])
+        if cfg.near:
+            sketched = records | "Sketch" >> beam.ParDo(SketchDocument(cfg)).with_outputs("bands", main="sketches")
+            candidates = (sketched.bands
+                          | "GroupBands" >> beam.GroupByKey()
+                          | "BucketPairs" >> beam.FlatMap(_bucket_pairs)
+                          | "DistinctPairs" >> beam.Distinct())
+            edges = (candidates
+                     | "Verify" >> JaccardOfPairs(sketched.sketches)
+                     | "AboveThreshold" >> beam.FlatMap(_similar_pairs, cfg.threshold))
+            not_kept = edges | "Clusters" >> ResolveClusters(cfg.max_rounds)
+            to_keeper = (not_kept
+                         | "PairWithKeeper" >> beam.Map(lambda kv: (kv[1], kv[0]))
+                         | "SimilarityToKeeper" >> JaccardOfPairs(sketched.sketches)
+                         | "RemovedById" >> beam.Map(lambda e: (e[0][1][1], (e[0][0][1], e[1]))))
+            routed = ({"record": records | "KeyById" >> beam.Map(lambda r: (r["id"], r)), "removed": to_keeper}
+                      | "JoinRemoved" >> beam.CoGroupByKey()
+                      | "RouteNear" >> beam.FlatMap(_route_near).with_outputs(DUPLICATES, main="kept"))
+            records = routed.kept
+            duplicates.append(routed[DUPLICATES])
+        if not duplicates:
+            duplicates.append(records.pipeline | "NoDuplicates" >> beam.Create([]))
+        all_duplicates = tuple(duplicates) | "AllDuplicates" >> beam.Flatten()
+        return {"clean": records, "duplicates": all_duplicates}

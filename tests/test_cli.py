@@ -60,7 +60,12 @@ def test_bad_input_goes_to_rejects_and_the_run_completes(corpus, tmp_path, capsy
     assert "accounting" in printed and "OK" in printed
     rejects = {os.path.basename(r["source"]): r["reason"] for r in read_records(out, "rejects")}
     assert rejects == EXPECTED_REASONS
-    assert {os.path.basename(r["source"]) for r in read_records(out, "clean")} == EXPECTED_CLEAN
+    kept = {os.path.basename(r["source"]) for r in read_records(out, "clean")}
+    duplicates = read_records(out, "duplicates")
+    # en.txt and utf16.txt hold the same article in two encodings: one is kept, one is an exact duplicate
+    assert kept | {os.path.basename(r["source"]) for r in duplicates} == EXPECTED_CLEAN
+    assert [(os.path.basename(r["source"]) in {"en.txt", "utf16.txt"}, r["method"]) for r in duplicates] == [
+        (True, "exact")]
     summary = json.loads((out / "report" / "summary.json").read_text())
     assert summary["docs_in"] == len(EXPECTED_CLEAN) + len(EXPECTED_REASONS)
     assert summary["rejected_by_reason"] == {"empty": 2, "encoding": 1, "not_text": 1, "too_large": 1}
