@@ -14,7 +14,9 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 
 from pipeline import report, sinks
 from pipeline.config import Config
-from pipeline.transforms import AUDIT, REJECTS, CleanDocuments, CountWritten, ExpandInputs, ReadDocuments
+from pipeline.readers import JsonFields
+from pipeline.transforms import (AUDIT, PAGES, REJECTS, CleanDocuments, CountWritten, ExpandInputs, ExtractHtml,
+                                 ReadDocuments, split_input)
 
 LOCAL_RUNNER_NAMES = {"DirectRunner", "direct", "local", "FnApiRunner"}
 
@@ -54,13 +56,21 @@ def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int) -> None:
         | "KeyByPath" >> beam.Map(lambda f: (f.path, f))
         | "OncePerPath" >> beam.CombinePerKey(min)
         | "Files" >> beam.Values()
+        # a big uncompressed JSON Lines file becomes byte ranges that several workers read
+        | "SplitFiles" >> beam.FlatMap(split_input, config.input.format, config.input.split_bytes)
         | "SpreadFiles" >> beam.Reshuffle()
     )
     read = files | "Read" >> beam.ParDo(
-        ReadDocuments(config.input.encoding, config.input.max_document_bytes)
-    ).with_outputs(REJECTS, main="docs")
-    cleaned = read.docs | "Clean" >> beam.ParDo(CleanDocuments(config)).with_outputs(REJECTS, AUDIT, main="clean")
-    rejects = (read[REJECTS], cleaned[REJECTS]) | "AllRejects" >> beam.Flatten()
+        ReadDocuments(config.input.encoding, config.input.max_document_bytes, config.input.format,
+                      JsonFields(**config.input.fields.model_dump()))
+    ).with_outputs(REJECTS, PAGES, main="docs")
+    # pages of one WARC or JSON Lines file are spread over the workers before extraction
+    pages = (read[PAGES] | "SpreadPages" >> beam.Reshuffle()
+             | "ExtractHtml" >> beam.ParDo(ExtractHtml(config.html, config.input.encoding)).with_outputs(
+                 REJECTS, main="docs"))
+    docs = (read.docs, pages.docs) | "AllDocs" >> beam.Flatten()
+    cleaned = docs | "Clean" >> beam.ParDo(CleanDocuments(config)).with_outputs(REJECTS, AUDIT, main="clean")
+    rejects = (read[REJECTS], pages[REJECTS], cleaned[REJECTS]) | "AllRejects" >> beam.Flatten()
 
     for kind, records in (("clean", cleaned.clean), ("rejects", rejects), ("audit", cleaned[AUDIT])):
         _ = (
