@@ -201,7 +201,7 @@ def read_whole(path: str, limit: int) -> bytes:
 
 # --- JSON Lines ----------------------------------------------------------------------------------------
 def iter_lines(fh, max_bytes: int, start: int = 0, end: Optional[int] = None):
-    """(offset, line bytes or None if longer than max_bytes, line length) for each line starting in [start, end).
+    """(offset, line bytes or None if longer than max_bytes, length, ends with newline) per line starting in [start, end).
 
     Reads in chunks, so an over-long line (a 100 MB single-line file) is skipped without being held.
     With start > 0 the stream is positioned at start - 1 and the partial line there belongs to the range
@@ -232,14 +232,14 @@ def iter_lines(fh, max_bytes: int, start: int = 0, end: Optional[int] = None):
             if not skipping:
                 if end is not None and line_start >= end:
                     return
-                yield line_start, (None if too_long else bytes(buf)), length
+                yield line_start, (None if too_long else bytes(buf)), length, True
             line_start += length + 1
             skipping, buf, length, too_long = False, bytearray(), 0, False
             if end is not None and line_start >= end:
                 return
             i = nl + 1
     if length and not skipping and (end is None or line_start < end):  # a last line without newline
-        yield line_start, (None if too_long else bytes(buf)), length
+        yield line_start, (None if too_long else bytes(buf)), length, False
 
 
 def jsonl_records(fh, fields: JsonFields, max_bytes: int, start: int = 0,
@@ -248,7 +248,9 @@ def jsonl_records(fh, fields: JsonFields, max_bytes: int, start: int = 0,
     number = 0 if start == 0 else None  # line numbers are known only when reading from the start
     offset = start
     try:
-        for offset, data, length in iter_lines(fh, max_bytes, start, end):
+        for offset, data, length, complete in iter_lines(fh, max_bytes, start, end):
+            if not complete and stream_problem(fh) is not None:
+                break  # the line the file was cut in: reported below as the truncation
             if number is not None:
                 number += 1
             if data is None:
