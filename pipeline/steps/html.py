@@ -191,7 +191,9 @@ def page_metadata(html: str, url: Optional[str]) -> dict:
     try:
         from trafilatura import extract_metadata
 
-        found = extract_metadata(html, default_url=url)
+        # extensive=False: dates from markup, JSON-LD and the URL, without htmldate's slow full-text
+        # search (it cost more than the text extraction itself)
+        found = extract_metadata(html, default_url=url, extensive=False)
         if found is not None:
             meta = {"title": found.title, "date": found.date, "site": found.sitename, "url": found.url}
     except Exception:  # metadata is a bonus: a page whose metadata cannot be read still has text
