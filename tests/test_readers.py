@@ -144,3 +144,14 @@ def test_a_hung_call_is_stopped_and_the_next_one_runs():
         assert call(0, "after") == "after"
     finally:
         call.close()
+
+
+def test_format_flag_forces_the_reader(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "export.data").write_text(
+        json.dumps({"id": "r1", "body": ARTICLE_PARAGRAPHS[0]}) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", "--quiet", "--input", str(tmp_path / "in"), "--output", str(out), "--format", "jsonl",
+                 "--set", "input.fields.text=body"]) == 0
+    (record,) = _records(out / "clean")
+    assert record["source_id"] == "r1" and record["text"] == ARTICLE_PARAGRAPHS[0]
