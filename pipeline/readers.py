@@ -360,6 +360,7 @@ def warc_records(fh, max_bytes: int) -> Iterator[Union[Record, BadRecord]]:
                 page = _warc_page(record, offset, max_bytes)
                 if page is not None:
                     yield page
+        # AttributeError: warcio's parser on a record cut off inside its header
         except (ArchiveLoadFailed, ValueError, AttributeError) as err:
             bad_at = base + iterator.offset
             yield BadRecord("bad_warc_record", f"unreadable WARC record: {type(err).__name__}: {err}"[:500],

@@ -156,7 +156,7 @@ class ExtractHtml(beam.DoFn):
             close()
 
     def process(self, page: sources.Page):
-        from pipeline.isolation import IsolatedCrash, IsolatedTimeout
+        from pipeline.isolation import IsolatedTimeout
 
         record = page.record
         where = f"{record.where}: " if page.in_container else ""
@@ -178,7 +178,7 @@ class ExtractHtml(beam.DoFn):
                            f"{where}extraction stopped after html.timeout_s={self.html_config.timeout_s} ({err})",
                            bytes=size, **extra)
             return
-        except (IsolatedCrash, Exception) as err:
+        except Exception as err:  # IsolatedCrash (the child died) or an unexpected error in extraction
             yield rejected(page.id, page.source, "error", where + error_detail(err), bytes=size, **extra)
             return
         count(f"html_extractor.{doc.extra.get('html_extractor')}")

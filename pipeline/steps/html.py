@@ -181,8 +181,23 @@ def choose_text(traf: str, read: str, options: HtmlOptions) -> tuple[str, str]:
         return read, "readability.thin_trafilatura"
     common = sum((t & r).values())
     if nr and common >= options.contained_share * nr and nr >= options.min_part * nt:
-        return read, "readability.inside_trafilatura"
+        return confirmed_lines(read, t), "readability.inside_trafilatura"
     return traf, "trafilatura"
+
+
+def confirmed_lines(text: str, support: Counter) -> str:
+    """The lines of `text` whose tokens are mostly (over half) found in `support`.
+
+    When readability's article lies inside trafilatura's text, the few readability lines trafilatura
+    does not have are the ones it judged boilerplate (a footer under a short article); both agree on the rest.
+    """
+    kept = []
+    for line in text.split("\n"):
+        tokens = _tokens(line)
+        n = sum(tokens.values())
+        if n == 0 or sum((tokens & support).values()) * 2 > n:
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def page_metadata(html: str, url: Optional[str]) -> dict:
