@@ -5,7 +5,8 @@ then keeps one of them by how they agree (`choose_text`):
 
 - trafilatura's text is thin (less than half of readability's): readability's is taken;
 - readability's article is (nearly all) inside trafilatura's text and is a real part of it: the rest of
-  trafilatura's text is page chrome around the same article, so readability's is taken;
+  trafilatura's text is page chrome around the same article, so readability's is taken, less the few
+  lines of it trafilatura does not have (`confirmed_lines`);
 - otherwise trafilatura's (readability's choice is unrelated to it: a comment block, a teaser list).
 
 The choice was measured on the public boilerplate dev set (scripts/bench_html.py; figures in the
