@@ -169,3 +169,21 @@ def test_a_page_over_the_time_limit_is_rejected_and_the_run_goes_on(tmp_path):
     (reject,) = _records(out / "rejects")
     assert reject["reason"] == "timeout" and "html.timeout_s=0.001" in reject["detail"]
     assert [os.path.basename(r["source"]) for r in _records(out / "clean")] == ["plain.txt"]
+
+
+def test_a_split_jsonl_file_gives_the_same_output_as_a_whole_one(tmp_path):
+    (tmp_path / "in").mkdir()
+    lines = [json.dumps({"id": f"r{i}", "text": f"Record {i}. " + ARTICLE_PARAGRAPHS[i % 4]}) for i in range(60)]
+    lines[17] = '{"id": "broken"'
+    (tmp_path / "in" / "big.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outputs = []
+    for split in (0, 700):
+        out = tmp_path / f"out{split}"
+        assert main(["run", "--quiet", "--input", str(tmp_path / "in"), "--output", str(out),
+                     "--set", f"input.split_bytes={split}", "--set", "output.shards=1"]) == 0
+        summary = json.loads((out / "report" / "summary.json").read_text())
+        assert summary["docs_in"] == 60 and summary["bytes_in"] == (tmp_path / "in" / "big.jsonl").stat().st_size
+        clean, rejects = _records(out / "clean"), _records(out / "rejects")
+        assert len(clean) == 59 and rejects[0]["reason"] == "bad_json"
+        outputs.append((clean, [r["offset"] for r in rejects]))
+    assert outputs[0] == outputs[1]
