@@ -9,7 +9,7 @@ import pytest
 from pipeline import readers
 from pipeline.cli import main
 from pipeline.document import REJECT_REASONS, Reject
-from pipeline.isolation import IsolatedCall, IsolatedTimeout
+from pipeline.isolation import IsolatedCall, IsolatedCrash, IsolatedTimeout
 from pipeline.steps import html
 from tests.crawl_fixtures import ARTICLE_PARAGRAPHS, article_html, write_crawl
 
@@ -133,6 +133,22 @@ def test_extractor_choice_keeps_the_article_without_the_chrome():
 def _sleep_then_echo(seconds, value):
     time.sleep(seconds)
     return value
+
+
+def _die_or_echo(value):
+    if value == "die":
+        os._exit(3)  # a segfault or the OOM killer, as the parent sees it
+    return value
+
+
+def test_a_crashed_child_is_reported_and_replaced():
+    call = IsolatedCall(_die_or_echo, timeout_s=30)
+    try:
+        with pytest.raises(IsolatedCrash):
+            call("die")
+        assert call("after") == "after"
+    finally:
+        call.close()
 
 
 def test_a_hung_call_is_stopped_and_the_next_one_runs():
