@@ -64,6 +64,12 @@ class Record:
     def where(self) -> str:
         return locator(self.offset, self.line)
 
+    @property
+    def size(self) -> int:
+        """Bytes of the content (UTF-8 bytes for text taken from JSON)."""
+        data = self.data
+        return len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
+
 
 @dataclass(frozen=True)
 class BadRecord:

@@ -137,21 +137,17 @@ def record_document(source: str, record: readers.Record, encoding: str = "auto")
     """A plain-text record (a JSON Lines text field) -> Document."""
     if isinstance(record.data, bytes):
         text, used = decode_bytes(record.data, encoding)
-        size = len(record.data)
     else:
         text, used = record.data, "json"
-        size = len(record.data.encode("utf-8", "surrogatepass"))
     doc = Document(id=record_id(source, record), source=source, lines=tuple(normalize_text(text)),
-                   encoding=used, bytes_in=size, url=record.url)
+                   encoding=used, bytes_in=record.size, url=record.url)
     return doc.with_extra(**record_extra(record, True))
 
 
 def page_document(page: Page, extraction) -> Document:
     """An extracted HTML page (steps.html.Extraction) -> Document; the page's text lines are its lines."""
-    data = page.record.data
-    size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
     doc = Document(id=page.id, source=page.source, lines=extraction.lines, encoding=extraction.encoding,
-                   bytes_in=size, url=extraction.url or page.record.url, title=extraction.title,
+                   bytes_in=page.record.size, url=extraction.url or page.record.url, title=extraction.title,
                    date=extraction.date, site=extraction.site)
     return doc.with_extra(html_extractor=extraction.method, **record_extra(page.record, page.in_container))
 

@@ -119,10 +119,10 @@ class ReadDocuments(beam.DoFn):
                 return beam.pvalue.TaggedOutput(PAGES, sources.Page(doc_id, source, item, True))
             return sources.record_document(source, item, self.encoding)
         except Reject as r:
-            return rejected(doc_id, source, r.reason, f"{item.where}: {r.detail}", bytes=len(item.data),
+            return rejected(doc_id, source, r.reason, f"{item.where}: {r.detail}", bytes=item.size,
                             offset=item.offset)
         except Exception as err:
-            return rejected(doc_id, source, "error", f"{item.where}: {error_detail(err)}", bytes=len(item.data),
+            return rejected(doc_id, source, "error", f"{item.where}: {error_detail(err)}", bytes=item.size,
                             offset=item.offset)
 
 
@@ -160,7 +160,7 @@ class ExtractHtml(beam.DoFn):
 
         record = page.record
         where = f"{record.where}: " if page.in_container else ""
-        size = len(record.data)
+        size = record.size
         extra = {"offset": record.offset} if page.in_container else {}
         if size > self.html_config.max_bytes:
             yield rejected(page.id, page.source, "too_large",
