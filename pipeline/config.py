@@ -6,7 +6,7 @@ An unknown key or a bad value is an error that names the key (ConfigError).
 from __future__ import annotations
 
 import copy
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -20,6 +20,17 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, use_attribute_docstrings=True)
 
 
+class JsonFieldsConfig(_Section):
+    text: str = "text"
+    """Field holding a record's plain text."""
+    html: str = "html"
+    """Field holding a record's HTML (used when the text field is missing or empty)."""
+    id: str = "id"
+    """Field holding the record's own id (kept as source_id)."""
+    url: str = "url"
+    """Field holding the page URL."""
+
+
 class InputConfig(_Section):
     paths: list[str] = Field(default_factory=lambda: ["seeds"], min_length=1)
     """Files, folders (read recursively) or globs; local paths or any Beam filesystem (gs://...)."""
@@ -29,6 +40,12 @@ class InputConfig(_Section):
     """A document larger than this goes to rejects with reason too_large."""
     skip_hidden: bool = True
     """When reading a folder, skip files and folders whose name starts with '.'."""
+    format: Literal["auto", "text", "html", "jsonl", "warc"] = "auto"
+    """'auto' picks the reader by extension (.html/.htm, .jsonl/.json, .warc, else text; after .gz/.zst)."""
+    fields: JsonFieldsConfig = Field(default_factory=JsonFieldsConfig)
+    """JSON Lines field names."""
+    split_bytes: int = Field(64 * 1024 * 1024, ge=0)
+    """Uncompressed JSON Lines files larger than this are read in byte ranges of this size; 0 = never split."""
 
 
 class OutputConfig(_Section):
@@ -110,6 +127,22 @@ class DedupConfig(_Section):
             raise ValueError(f"bands ({self.bands}) must not exceed num_perm ({self.num_perm})")
         return self
 
+class HtmlConfig(_Section):
+    extractor: Literal["chain", "trafilatura", "readability"] = "chain"
+    """chain = trafilatura, with readability-lxml's article when trafilatura's is thin or wraps it."""
+    favor_precision: bool = True
+    """trafilatura's precision mode (measured better on the dev set)."""
+    include_tables: bool = True
+    """Keep text in tables."""
+    max_bytes: int = Field(8 * 1024 * 1024, gt=0)
+    """A page larger than this goes to rejects (too_large) without being parsed."""
+    max_depth: int = Field(250, gt=0)
+    """A page with elements nested deeper goes to rejects (too_nested); lxml stops at 255 anyway."""
+    timeout_s: float = Field(30.0, gt=0)
+    """Seconds one page may take to extract; a slower page goes to rejects (timeout)."""
+    isolate: bool = True
+    """Extract in a child process per worker, so a page over timeout_s can be stopped (killed, restarted)."""
+
 
 class Config(_Section):
     input: InputConfig = Field(default_factory=InputConfig)
@@ -118,6 +151,7 @@ class Config(_Section):
     quality: QualityConfig = Field(default_factory=QualityConfig)
     chrome: ChromeConfig = Field(default_factory=ChromeConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
+    html: HtmlConfig = Field(default_factory=HtmlConfig)
 
 
 def _format_validation_error(err: ValidationError, origin: str) -> str:

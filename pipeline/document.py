@@ -31,9 +31,20 @@ REJECT_REASONS = {
     "not_text": "the file is binary (an image, archive, executable, or contains NUL bytes)",
     "encoding": "the bytes fit no text encoding",
     "empty": "the file is empty or holds only whitespace",
-    "too_large": "the document is larger than input.max_document_bytes",
+    "too_large": "the document (file, JSON line or WARC record) is larger than input.max_document_bytes, "
+                 "or a page larger than html.max_bytes",
     "empty_after_cleaning": "every line was removed by the cleaning rules",
     "too_short": "the clean text is shorter than quality.min_chars",
+    "bad_json": "a JSON Lines line that does not parse, or is not a JSON object (detail: line and byte offset)",
+    "no_text_field": "a JSON Lines record without a non-empty text or html field (input.fields names them)",
+    "bad_warc_record": "a WARC record that cannot be parsed (detail: its byte offset); the next records are read",
+    "truncated": "a compressed file ends early; the records before the cut were read",
+    "bad_compression": "corrupt gzip/zstd data; the records before it were read",
+    "unreadable": "reading the input failed part way (detail: where); the records before it were read",
+    "not_html": "an HTML input that holds no HTML markup",
+    "too_nested": "HTML elements nested deeper than html.max_depth",
+    "no_main_text": "the HTML extractors found no main text on the page",
+    "timeout": "extracting the page took longer than html.timeout_s (the extraction process was restarted)",
     "error": "a step raised an unexpected error (the detail holds the traceback summary)",
 }
 

@@ -14,9 +14,10 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 
 from pipeline import report, sinks
 from pipeline.config import Config
+from pipeline.readers import JsonFields
 from pipeline.transforms import (
-    AUDIT, REJECTS, CleanDocuments, CountWritten, DeduplicateCorpus, ExpandInputs, FinishDocuments, ReadDocuments,
-    RemoveCorpusRepeats,
+    AUDIT, PAGES, REJECTS, CleanDocuments, CountWritten, DeduplicateCorpus, ExpandInputs, ExtractHtml,
+    FinishDocuments, ReadDocuments, RemoveCorpusRepeats, split_input,
 )
 
 LOCAL_RUNNER_NAMES = {"DirectRunner", "direct", "local", "FnApiRunner"}
@@ -57,16 +58,26 @@ def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int) -> None:
         | "KeyByPath" >> beam.Map(lambda f: (f.path, f))
         | "OncePerPath" >> beam.CombinePerKey(min)
         | "Files" >> beam.Values()
+        # a big uncompressed JSON Lines file becomes byte ranges that several workers read
+        | "SplitFiles" >> beam.FlatMap(split_input, config.input.format, config.input.split_bytes)
         | "SpreadFiles" >> beam.Reshuffle()
     )
     read = files | "Read" >> beam.ParDo(
-        ReadDocuments(config.input.encoding, config.input.max_document_bytes)
-    ).with_outputs(REJECTS, main="docs")
+        ReadDocuments(config.input.encoding, config.input.max_document_bytes, config.input.format,
+                      JsonFields(**config.input.fields.model_dump()))
+    ).with_outputs(REJECTS, PAGES, main="docs")
+    # pages of one WARC or JSON Lines file are spread over the workers before extraction
+    pages = (read[PAGES] | "SpreadPages" >> beam.Reshuffle()
+             | "ExtractHtml" >> beam.ParDo(ExtractHtml(config.html, config.input.encoding)).with_outputs(
+                 REJECTS, main="docs"))
+    docs = (read.docs, pages.docs) | "AllDocs" >> beam.Flatten()
     chrome = config.chrome
     corpus_pass = chrome.enabled and chrome.corpus_repeats
-    cleaned = read.docs | "Clean" >> beam.ParDo(
+    cleaned = docs | "Clean" >> beam.ParDo(
         CleanDocuments(config, emit_documents=corpus_pass)).with_outputs(REJECTS, AUDIT, main="clean")
-    clean, all_rejects, audits = cleaned.clean, [read[REJECTS], cleaned[REJECTS]], [cleaned[AUDIT]]
+    clean = cleaned.clean
+    all_rejects = [read[REJECTS], pages[REJECTS], cleaned[REJECTS]]
+    audits = [cleaned[AUDIT]]
     if corpus_pass:
         # lines recurring across documents of a site (menus, footers), then the gates again
         finished = (

@@ -8,9 +8,11 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from typing import Optional
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline import readers
 from pipeline.document import Document, stable_id
 from pipeline.steps.decode import decode_bytes
 from pipeline.steps.normalize import normalize_text
@@ -23,6 +25,9 @@ READ_CHUNK = 1 << 20
 class InputFile:
     path: str
     size: int
+    # byte range to read (a big JSON Lines file is shared by several workers); end None = to the end
+    start: int = 0
+    end: Optional[int] = None
 
 
 def is_remote(path: str) -> bool:
@@ -100,3 +105,49 @@ def text_document(source: str, data: bytes, encoding: str = "auto") -> Document:
     return Document(
         id=stable_id(source, data), source=source, lines=tuple(lines), encoding=used, bytes_in=len(data)
     )
+
+
+# --- records of container files (JSON Lines, WARC) and HTML pages ------------------------------------
+@dataclass(frozen=True)
+class Page:
+    """An HTML page on its way to extraction: the element between reading and ExtractHtml."""
+    id: str
+    source: str
+    record: readers.Record
+    in_container: bool  # found inside a JSON Lines or WARC file (then its offset is written out)
+
+
+def record_id(source: str, record: readers.Record, in_container: bool = True) -> str:
+    """Stable id: the file and the record's offset in it, plus its content."""
+    data = record.data.encode("utf-8", "surrogatepass") if isinstance(record.data, str) else record.data
+    return stable_id(f"{source}@{record.offset}" if in_container else source, data)
+
+
+def record_extra(record: readers.Record, in_container: bool) -> dict:
+    """Provenance fields for the clean record: the record's own id and where it was in the file."""
+    extra = {}
+    if record.source_id is not None:
+        extra["source_id"] = record.source_id
+    if in_container:
+        extra["source_offset"] = record.offset
+    return extra
+
+
+def record_document(source: str, record: readers.Record, encoding: str = "auto") -> Document:
+    """A plain-text record (a JSON Lines text field) -> Document."""
+    if isinstance(record.data, bytes):
+        text, used = decode_bytes(record.data, encoding)
+    else:
+        text, used = record.data, "json"
+    doc = Document(id=record_id(source, record), source=source, lines=tuple(normalize_text(text)),
+                   encoding=used, bytes_in=record.size, url=record.url)
+    return doc.with_extra(**record_extra(record, True))
+
+
+def page_document(page: Page, extraction) -> Document:
+    """An extracted HTML page (steps.html.Extraction) -> Document; the page's text lines are its lines."""
+    doc = Document(id=page.id, source=page.source, lines=extraction.lines, encoding=extraction.encoding,
+                   bytes_in=page.record.size, url=extraction.url or page.record.url, title=extraction.title,
+                   date=extraction.date, site=extraction.site)
+    return doc.with_extra(html_extractor=extraction.method, **record_extra(page.record, page.in_container))
+

@@ -1,0 +1,263 @@
+"""HTML page -> main-text lines and metadata. Pure: bytes or str in, an Extraction out; no Beam, no I/O.
+
+Extraction runs trafilatura first (its precision mode) and readability-lxml as the second opinion,
+then keeps one of them by how they agree (`choose_text`):
+
+- trafilatura's text is thin (less than half of readability's): readability's is taken;
+- readability's article is (nearly all) inside trafilatura's text and is a real part of it: the rest of
+  trafilatura's text is page chrome around the same article, so readability's is taken, less the few
+  lines of it trafilatura does not have (`confirmed_lines`);
+- otherwise trafilatura's (readability's choice is unrelated to it: a comment block, a teaser list).
+
+The choice was measured on the public boilerplate dev set (scripts/bench_html.py; figures in the
+README): it beats both extractors alone. Metadata (title, date, site name, canonical url) comes from
+trafilatura's metadata extraction, with the <title> tag (beautifulsoup4) as the title fallback.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Optional
+
+from pipeline.document import Reject
+from pipeline.steps.decode import decode_bytes
+from pipeline.steps.normalize import normalize_text
+
+EXTRACTORS = ("chain", "trafilatura", "readability")
+
+# charset=... in an HTTP Content-Type header or a <meta> tag
+_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_META = re.compile(rb"<meta\b[^>]*>", re.I)
+# Something that looks like markup: an element or a doctype/comment near the top.
+_MARKUP = re.compile(r"<(?:!doctype|!--|html|head|body|div|p|span|a|table|article|section|br|meta|title)\b",
+                     re.I)
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*?(/?)>")
+# Elements without an end tag, or whose end tag is optional (old pages leave <p> and <li> open);
+# they do not count for nesting depth.
+_NO_DEPTH = frozenset(
+    "area base br col embed hr img input link meta param source track wbr "
+    "p li dt dd tr td th option thead tbody tfoot colgroup rt rp optgroup".split()
+)
+
+
+@dataclass(frozen=True)
+class HtmlOptions:
+    extractor: str = "chain"
+    favor_precision: bool = True
+    include_tables: bool = True
+    max_depth: int = 250
+    # chain thresholds (see choose_text)
+    thin_ratio: float = 0.5
+    contained_share: float = 0.9
+    min_part: float = 0.2
+
+
+@dataclass(frozen=True)
+class Extraction:
+    lines: tuple[str, ...]
+    encoding: str
+    method: str  # which extractor's text was kept
+    title: Optional[str] = None
+    date: Optional[str] = None
+    site: Optional[str] = None
+    url: Optional[str] = None
+    meta: dict = field(default_factory=dict)
+
+
+# --- charset ---------------------------------------------------------------------------------------
+def _codec(name: bytes | str | None) -> Optional[str]:
+    if not name:
+        return None
+    import codecs
+
+    label = name.decode("ascii", "ignore") if isinstance(name, bytes) else name
+    label = label.strip().lower()
+    if label in ("gb2312", "gbk", "x-gbk"):  # pages labelled GB2312/GBK routinely use GB18030 characters
+        label = "gb18030"
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def declared_charset(data: bytes, content_type: Optional[str] = None) -> Optional[str]:
+    """The charset the HTTP Content-Type header or a <meta> tag in the first 8 KiB declares, if known."""
+    if content_type:
+        m = _CHARSET.search(content_type.encode("latin-1", "ignore"))
+        if m and _codec(m.group(1)):
+            return _codec(m.group(1))
+    for meta in _META.finditer(data[:8192]):
+        m = _CHARSET.search(meta.group(0))
+        if m and _codec(m.group(1)):
+            return _codec(m.group(1))
+    return None
+
+
+def decode_html(data: bytes, content_type: Optional[str] = None, encoding: str = "auto") -> tuple[str, str]:
+    """Page bytes -> (text, encoding): forced codec, else BOM, then HTTP header / meta charset, then detection.
+
+    A declared charset that does not decode the bytes is ignored (pages lie about it); detection decides.
+    """
+    if encoding != "auto" or data[:4] in (b"\xef\xbb\xbf", b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") \
+            or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return decode_bytes(data, encoding)
+    declared = declared_charset(data, content_type)
+    if declared and declared not in ("utf-16", "utf-16-le", "utf-16-be", "utf-32"):  # a meta tag read as
+        try:                                                                           # ASCII is not UTF-16
+            return data.decode(declared), declared
+        except UnicodeDecodeError:
+            pass
+    return decode_bytes(data, "auto")
+
+
+# --- structure checks --------------------------------------------------------------------------------
+def looks_like_html(text: str) -> bool:
+    return _MARKUP.search(text[:65536]) is not None
+
+
+def nesting_depth(text: str, stop_at: int = 1 << 30) -> int:
+    """Deepest element nesting (end-tag-optional and void elements left out); stops once over stop_at."""
+    depth = deepest = 0
+    for m in _TAG.finditer(text):
+        name = m.group(2).lower()
+        if name in _NO_DEPTH or m.group(3):
+            continue
+        if m.group(1):
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > stop_at:
+                    break
+    return deepest
+
+
+# --- extractors ------------------------------------------------------------------------------------
+def trafilatura_text(html: str, url: Optional[str], options: HtmlOptions) -> str:
+    import trafilatura
+
+    return trafilatura.extract(
+        html, url=url, favor_precision=options.favor_precision, include_tables=options.include_tables,
+        include_comments=False, deduplicate=False,
+    ) or ""
+
+
+def readability_text(html: str) -> str:
+    """readability-lxml's article, one block per line (html-text keeps the paragraph breaks)."""
+    import html_text
+    from readability import Document as ReadabilityDocument
+
+    try:
+        summary = ReadabilityDocument(html).summary(html_partial=True)
+    except Exception:  # readability raises on pages it cannot parse (empty body, odd markup)
+        return ""
+    return html_text.extract_text(summary, guess_layout=True)
+
+
+def _tokens(text: str) -> Counter:
+    """Bag of tokens for comparing two extractions: CJK characters one by one, other words whole."""
+    out: list[str] = []
+    for piece in text.lower().split():
+        run = []
+        for ch in piece:
+            if "\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\uf900" <= ch <= "\ufaff":
+                if run:
+                    out.append("".join(run))
+                    run = []
+                out.append(ch)
+            elif ch.isalnum():
+                run.append(ch)
+        if run:
+            out.append("".join(run))
+    return Counter(out)
+
+
+def choose_text(traf: str, read: str, options: HtmlOptions) -> tuple[str, str]:
+    """(text, method) from trafilatura's and readability's outputs by how they agree (module docstring)."""
+    t, r = _tokens(traf), _tokens(read)
+    nt, nr = sum(t.values()), sum(r.values())
+    if nt < options.thin_ratio * nr:
+        return read, "readability.thin_trafilatura"
+    common = sum((t & r).values())
+    if nr and common >= options.contained_share * nr and nr >= options.min_part * nt:
+        return confirmed_lines(read, t), "readability.inside_trafilatura"
+    return traf, "trafilatura"
+
+
+def confirmed_lines(text: str, support: Counter) -> str:
+    """The lines of `text` whose tokens are mostly (over half) found in `support`.
+
+    When readability's article lies inside trafilatura's text, the few readability lines trafilatura
+    does not have are the ones it judged boilerplate (a footer under a short article); both agree on the rest.
+    """
+    kept = []
+    for line in text.split("\n"):
+        tokens = _tokens(line)
+        n = sum(tokens.values())
+        if n == 0 or sum((tokens & support).values()) * 2 > n:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def page_metadata(html: str, url: Optional[str]) -> dict:
+    """title, date, site, url from trafilatura's metadata extraction; <title> when it finds no title."""
+    meta: dict = {}
+    try:
+        from trafilatura import extract_metadata
+
+        # extensive=False: dates from markup, JSON-LD and the URL, without htmldate's slow full-text
+        # search (it cost more than the text extraction itself)
+        found = extract_metadata(html, default_url=url, extensive=False)
+        if found is not None:
+            meta = {"title": found.title, "date": found.date, "site": found.sitename, "url": found.url}
+    except Exception:  # metadata is a bonus: a page whose metadata cannot be read still has text
+        meta = {}
+    if not meta.get("title"):
+        from bs4 import BeautifulSoup
+
+        soup = BeautifulSoup(html[:200_000], "lxml")
+        if soup.title and soup.title.string:
+            meta["title"] = soup.title.string.strip() or None
+    return {k: (v.strip() if isinstance(v, str) else v) or None for k, v in meta.items()}
+
+
+def extract_text(html: str, url: Optional[str], options: HtmlOptions) -> tuple[str, str]:
+    """(main text, method) with the configured extractor."""
+    if options.extractor == "trafilatura":
+        return trafilatura_text(html, url, options), "trafilatura"
+    if options.extractor == "readability":
+        return readability_text(html), "readability"
+    return choose_text(trafilatura_text(html, url, options), readability_text(html), options)
+
+
+def extract_page(data: bytes | str, url: Optional[str] = None, content_type: Optional[str] = None,
+                 options: HtmlOptions = HtmlOptions(), encoding: str = "auto") -> Extraction:
+    """A page (bytes, or text already decoded) -> Extraction. Raises Reject when there is no page or no text."""
+    if isinstance(data, bytes):
+        html, used = decode_html(data, content_type, encoding)
+    else:
+        html, used = data, "unicode"
+    if not html.strip():
+        raise Reject("empty", "the page is empty")
+    if not looks_like_html(html):
+        raise Reject("not_html", "no HTML markup in the first 64 KiB (plain text or another format?)")
+    depth = nesting_depth(html, stop_at=options.max_depth)
+    if depth > options.max_depth:
+        raise Reject("too_nested", f"elements nested deeper than html.max_depth={options.max_depth}")
+    text, method = extract_text(html, url, options)
+    lines = tuple(normalize_text(text))
+    if not any(lines):
+        raise Reject("no_main_text", f"no main text found in {len(html)} characters of HTML")
+    meta = page_metadata(html, url)
+    return Extraction(lines=lines, encoding=used, method=method, title=meta.get("title"),
+                      date=meta.get("date"), site=meta.get("site"), url=meta.get("url") or url)
+
+
+def warm_up() -> None:
+    """Import the extractors (done once per extraction process, before its first page)."""
+    import html_text  # noqa: F401
+    import trafilatura  # noqa: F401
+    from bs4 import BeautifulSoup  # noqa: F401
+    from readability import Document  # noqa: F401
