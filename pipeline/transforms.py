@@ -10,7 +10,7 @@ import traceback
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from pipeline import sources, steps
+from pipeline import progress, sources, steps
 from pipeline.document import Document, Reject, reject_record, stable_id
 from pipeline.report import NAMESPACE
 
@@ -117,4 +117,29 @@ class CountWritten(beam.DoFn):
         count(f"written.{self.kind}")
         if self.kind == "clean":
             count("bytes_out", len(record["text"].encode("utf-8")))
+            count(f"clean_lang.{record.get('lang') or 'und'}")
         yield record
+
+
+class ProgressTick(beam.DoFn):
+    """Bumps this process's live-progress counts (pipeline/progress.py) and passes elements on.
+
+    Added by the runner only for local runs shown on a terminal; `read` also adds the file size.
+    """
+
+    def __init__(self, kind: str, directory: str):
+        self.kind = kind
+        self.directory = directory
+        self.reporter = None
+
+    def setup(self):
+        self.reporter = progress.reporter(self.directory)
+
+    def process(self, element):
+        self.reporter.add(self.kind)
+        if self.kind == "read":
+            self.reporter.add("bytes", element.size)
+        yield element
+
+    def finish_bundle(self):
+        self.reporter.flush()
