@@ -72,8 +72,8 @@ class ChromePattern:
 
 def _phrases_regex(phrases: dict[str, list[str]]) -> str:
     words = sorted({p.strip() for ps in phrases.values() for p in ps if p.strip()}, key=lambda p: (-len(p), p))
-    alternation = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
-    return rf"[(（\[【]?\s*(?i:{alternation})\s*[:：]?\s*[)）\]】]?"
+    alternation = "|".join(re.escape(w).replace(r"\ ", r"[^\S\n]+") for w in words)
+    return rf"[(（\[【]?[^\S\n]*(?i:{alternation})[^\S\n]*[:：]?[^\S\n]*[)）\]】]?"
 
 
 def load_chrome_patterns(folder: Optional[str] = None) -> list[ChromePattern]:
@@ -118,11 +118,15 @@ _SCRIPTS = [
     ("Greek", re.compile(r"[\u0370-\u03ff]"), 2),
     ("Arabic", re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]"), 2),
     ("Hebrew", re.compile(r"[\u0590-\u05ff]"), 2),
-    ("CJK", re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"), 3),
+    ("Han", re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"), 3),
+    ("Kana", re.compile(r"[\u3040-\u30ff]"), 3),
     ("Hangul", re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]"), 3),
     ("Devanagari", re.compile(r"[\u0900-\u097f]"), 3),
     ("Thai", re.compile(r"[\u0e00-\u0e7f]"), 3),
 ]
+
+
+JAPANESE_KANA_SHARE = 0.25
 
 
 def foreign_script_share(text: str) -> float:
@@ -130,7 +134,9 @@ def foreign_script_share(text: str) -> float:
 
     0.0 for single-script text; a Chinese half followed by its English translation gives ~0.5. A
     line's main script is the one with the most weight in it, so Latin names inside Chinese
-    sentences do not count as foreign.
+    sentences do not count as foreign. A line whose CJK characters are at least a quarter kana is
+    Japanese (Han + kana), otherwise Chinese, so a Japanese half and a Chinese half differ too. Same-script pairs (German
+    and French) are out of reach of a script check.
     """
     if not isinstance(text, str) or not text:
         return 0.0
@@ -141,6 +147,12 @@ def foreign_script_share(text: str) -> float:
     lines = []
     for line in text.split("\n"):
         weights = {name: len(rx.findall(line)) * w for name, rx, w in present}
+        kana, han = weights.get("Kana", 0), weights.get("Han", 0)
+        if kana:  # Japanese prose is Han + kana (kana ~ half); a few kana in Han text stay Han
+            if kana >= JAPANESE_KANA_SHARE * (kana + han):
+                weights["Kana"], weights["Han"] = kana + han, 0
+            else:
+                weights["Han"], weights["Kana"] = kana + han, 0
         main = max(weights, key=weights.get)
         total = sum(weights.values())
         if total:
