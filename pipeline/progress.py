@@ -30,12 +30,12 @@ class ProgressFile:
         self.interval = interval
         self.counts = dict.fromkeys(KINDS, 0)
         self._lock = threading.Lock()
-        self._last = 0.0
+        self._last: Optional[float] = None  # the first count is written at once
 
     def add(self, kind: str, n: int = 1) -> None:
         with self._lock:
             self.counts[kind] = self.counts.get(kind, 0) + n
-        if time.monotonic() - self._last >= self.interval:
+        if self._last is None or time.monotonic() - self._last >= self.interval:
             self.flush()
 
     def flush(self) -> None:
