@@ -201,9 +201,12 @@ def cmd_run(args, beam_args: list[str]) -> int:
     mode = config.validation.validate
     results = None
     if mode:
+        note = "validating outputs ..."
         if live:
-            print("validating outputs ...", end="\r", file=sys.stderr, flush=True)
+            print(note, end="\r", file=sys.stderr, flush=True)
         results = _validate(config.output.dir, config, summary)
+        if live:
+            print(" " * len(note), end="\r", file=sys.stderr, flush=True)
     else:
         report.write_html_report(config.output.dir, summary)
     if not args.quiet:
