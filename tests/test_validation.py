@@ -343,3 +343,14 @@ def test_run_with_validate_warn_exits_ok_and_false_skips(seeds_run, tmp_path):
     assert off == cli.EXIT_OK
     assert not (tmp_path / "f" / "report" / "validation.json").exists()
     assert "Validation was not run" in (tmp_path / "f" / "report" / "index.html").read_text(encoding="utf-8")
+
+
+def test_remote_output_gets_data_docs_copied_through_beam_filesystems(tmp_path, monkeypatch):
+    """For gs://... the Data Docs are built in a local temp folder and copied next to the outputs."""
+    folder = write_output(tmp_path / "out", good_records())
+    monkeypatch.setattr(validation, "_is_remote", lambda path: True)
+    results = validation.validate_output(folder, examples=1)
+    assert results["ok"]
+    index = os.path.join(folder, "report", "data_docs", "index.html")
+    assert results["data_docs"] == index and os.path.isfile(index)
+    assert os.path.isfile(os.path.join(folder, "report", "data_docs", "expectations", "clean.html"))
