@@ -196,6 +196,12 @@ def _language_step_allowed(config) -> Optional[list[str]]:
     return None
 
 
+def allowed_languages_regex(allowed: list[str]) -> str:
+    """A language tag equal to an allowed tag or extending it by subtags (BCP 47 prefix match)."""
+    tags = "|".join(re.escape(tag) for tag in sorted(set(allowed), key=lambda t: (-len(t), t)))
+    return rf"^(?:{tags})(?:-[A-Za-z0-9]+)*$"
+
+
 def suite_parameters(config=None, patterns: Optional[list[ChromePattern]] = None) -> dict[str, Any]:
     """Values for the suites' {"$PARAMETER": name} placeholders; None = not configured (skip)."""
     from pipeline.config import Config
@@ -206,6 +212,7 @@ def suite_parameters(config=None, patterns: Optional[list[ChromePattern]] = None
     patterns = patterns if patterns is not None else load_chrome_patterns()
     return {
         "allowed_languages": allowed,
+        "allowed_languages_regex": allowed_languages_regex(allowed) if allowed else None,
         "min_lang_confidence": v.min_lang_confidence,
         "min_chars": max(1, config.quality.min_chars),
         "max_chars": v.max_chars,

@@ -285,6 +285,12 @@ def test_foreign_script_share():
     assert validation.foreign_script_share(ja + "\n" + "连接东京和大阪的新特快列车开始运行。") > 0.3
 
 
+def test_allowed_languages_match_as_tag_prefixes():
+    rx = re.compile(validation.allowed_languages_regex(["zh", "en", "pt-BR"]))
+    assert all(rx.match(t) for t in ("zh", "zh-Hans", "zh-Hant", "en", "pt-BR"))
+    assert not any(rx.match(t) for t in ("ko", "und", "eng", "pt", "pt-PT", "zh_Hans"))
+
+
 def test_every_reject_reason_is_a_suite_parameter():
     assert validation.suite_parameters()["reject_reasons"] == sorted(REJECT_REASONS)
 
