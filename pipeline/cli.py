@@ -286,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as err:  # a failed pipeline: say what, keep the traceback for --debug users
         logging.getLogger("newsclean").debug("pipeline failed", exc_info=True)
-        print(f"newsclean: the pipeline failed: {type(err).__name__}: {err}", file=sys.stderr)
+        what = "validation could not run" if args.command == "validate" else "the pipeline failed"
+        print(f"newsclean: {what}: {type(err).__name__}: {err}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 

@@ -327,6 +327,50 @@ def _new_context(docs_dir: str):
     return gx, context
 
 
+def _check_frame(gx, context, datasource, kind: str, spec: dict, df, parameters: dict,
+                 patterns: list[ChromePattern], examples: int, entry: dict) -> None:
+    """Run one suite on one output's records (a DataFrame); fills entry["expectations"]."""
+    columns = set(df.columns)
+    texts = dict(zip(df["id"], df["text"])) if {"id", "text"} <= columns else {}
+    runnable = []
+    for expectation in spec["expectations"]:
+        meta = expectation.setdefault("meta", {})
+        item = {"name": meta.get("name", expectation["type"]), "type": expectation["type"],
+                "column": expectation["kwargs"].get("column"), "why": meta.get("why", "")}
+        reason = skip_reason(expectation, columns, parameters)
+        if reason:
+            item.update(status=SKIPPED, reason=reason)
+        else:
+            runnable.append((expectation, item))
+        entry["expectations"].append(item)
+    if not runnable:
+        return
+    suite = context.suites.add(gx.ExpectationSuite(
+        name=spec["name"], expectations=[dict(e, meta=dict(e["meta"])) for e, _ in runnable],
+        meta=spec.get("meta"), notes=spec.get("notes")))
+    batch = datasource.add_dataframe_asset(name=kind).add_batch_definition_whole_dataframe(f"{kind}_output")
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{kind}_output", data=batch, suite=suite))
+    result_format = {"result_format": "SUMMARY", "partial_unexpected_count": examples}
+    if "id" in columns:
+        result_format["unexpected_index_column_names"] = ["id"]
+    result = definition.run(batch_parameters={"dataframe": df}, expectation_parameters=parameters,
+                            result_format=result_format)
+    by_name = {r.expectation_config.meta.get("name"): r for r in result.results}
+    for expectation, item in runnable:
+        r = by_name.get(item["name"])
+        info = (r.exception_info or {}) if r is not None else {}
+        if r is None or info.get("raised_exception"):
+            item.update(status=FAILED, error=_short(info.get("exception_message", "no result"), 300),
+                        unexpected_count=None, examples=[])
+            continue
+        res = r.result or {}
+        item.update(status=PASSED if r.success else FAILED,
+                    unexpected_count=res.get("unexpected_count"),
+                    unexpected_percent=_round(res.get("unexpected_percent")),
+                    examples=[] if r.success else _examples(expectation, res, patterns, texts))
+
+
 def run_suites(out_dir: str, config=None, examples: int = 3, data_docs: bool = True) -> dict:
     """Validate OUTPUT_DIR against every suite; returns the results (see write_results)."""
     import pandas as pd
@@ -337,9 +381,12 @@ def run_suites(out_dir: str, config=None, examples: int = 3, data_docs: bool = T
     parameters = suite_parameters(config, patterns)
     local_docs = not _is_remote(out_dir)
     docs_target = _join(out_dir, "report", "data_docs")
-    docs_dir = os.path.abspath(docs_target) if local_docs else tempfile.mkdtemp(prefix="newsclean-docs-")
-    if data_docs and local_docs and os.path.isdir(docs_dir):
-        shutil.rmtree(docs_dir)  # only our own Data Docs folder: no stale pages of an earlier run
+    if local_docs:
+        docs_dir = os.path.abspath(docs_target)
+        if data_docs and os.path.isdir(docs_dir):
+            shutil.rmtree(docs_dir)  # only our own Data Docs folder: no stale pages of an earlier run
+    else:  # built here, copied next to the outputs afterwards
+        docs_dir = tempfile.mkdtemp(prefix="newsclean-docs-") if data_docs else tempfile.gettempdir()
     gx, context = _new_context(docs_dir)
     datasource = context.data_sources.add_pandas("newsclean")
 
@@ -356,48 +403,10 @@ def run_suites(out_dir: str, config=None, examples: int = 3, data_docs: bool = T
         df = pd.DataFrame.from_records(records)
         del records  # the frame holds the data now: peak memory ~ one copy, not two
         add_derived_columns(kind, df)
-        columns = set(df.columns)
-        if kind == "clean" and "lang" in columns:
+        if kind == "clean" and "lang" in df.columns:
             entry["languages"] = {str(k): int(v) for k, v in df["lang"].fillna("und").value_counts().items()}
-        texts = dict(zip(df["id"], df["text"])) if {"id", "text"} <= columns else {}
-        runnable = []
-        for expectation in spec["expectations"]:
-            meta = expectation.setdefault("meta", {})
-            item = {"name": meta.get("name", expectation["type"]), "type": expectation["type"],
-                    "column": expectation["kwargs"].get("column"), "why": meta.get("why", "")}
-            reason = skip_reason(expectation, columns, parameters)
-            if reason:
-                item.update(status=SKIPPED, reason=reason)
-            else:
-                runnable.append((expectation, item))
-            entry["expectations"].append(item)
-        if not runnable:
-            continue
-        suite = context.suites.add(gx.ExpectationSuite(
-            name=spec["name"], expectations=[dict(e, meta=dict(e["meta"])) for e, _ in runnable],
-            meta=spec.get("meta"), notes=spec.get("notes")))
-        asset = datasource.add_dataframe_asset(name=kind)
-        batch = asset.add_batch_definition_whole_dataframe(f"{kind}_output")
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{kind}_output", data=batch, suite=suite))
-        result_format = {"result_format": "SUMMARY", "partial_unexpected_count": examples}
-        if "id" in columns:
-            result_format["unexpected_index_column_names"] = ["id"]
-        result = definition.run(batch_parameters={"dataframe": df}, expectation_parameters=parameters,
-                                result_format=result_format)
-        by_name = {r.expectation_config.meta.get("name"): r for r in result.results}
-        for expectation, item in runnable:
-            r = by_name.get(item["name"])
-            info = (r.exception_info or {}) if r is not None else {}
-            if r is None or info.get("raised_exception"):
-                item.update(status=FAILED, error=_short(info.get("exception_message", "no result"), 300),
-                            unexpected_count=None, examples=[])
-                continue
-            res = r.result or {}
-            item.update(status=PASSED if r.success else FAILED,
-                        unexpected_count=res.get("unexpected_count"),
-                        unexpected_percent=_round(res.get("unexpected_percent")),
-                        examples=[] if r.success else _examples(expectation, res, patterns, texts))
+        _check_frame(gx, context, datasource, kind, spec, df, parameters, patterns, examples, entry)
+        del df
         if any(i["status"] == FAILED for i in entry["expectations"]):
             entry["status"] = FAILED
 

@@ -360,3 +360,12 @@ def test_remote_output_gets_data_docs_copied_through_beam_filesystems(tmp_path, 
     index = os.path.join(folder, "report", "data_docs", "index.html")
     assert results["data_docs"] == index and os.path.isfile(index)
     assert os.path.isfile(os.path.join(folder, "report", "data_docs", "expectations", "clean.html"))
+
+
+def test_a_broken_record_is_named_with_file_and_line(tmp_path, capsys):
+    folder = write_output(tmp_path / "out", good_records())
+    with open(os.path.join(folder, "clean", "part-00000-of-00001.jsonl"), "a", encoding="utf-8") as fh:
+        fh.write('{"id": "cut off\n')
+    assert cli.main(["validate", folder]) == cli.EXIT_FAILED
+    err = capsys.readouterr().err
+    assert "validation could not run" in err and "part-00000-of-00001.jsonl:6: not a JSON record" in err
