@@ -369,3 +369,10 @@ def test_a_broken_record_is_named_with_file_and_line(tmp_path, capsys):
     assert cli.main(["validate", folder]) == cli.EXIT_FAILED
     err = capsys.readouterr().err
     assert "validation could not run" in err and "part-00000-of-00001.jsonl:6: not a JSON record" in err
+
+
+def test_great_expectations_is_imported_only_when_validating():
+    code = ("import sys, pipeline.cli, pipeline.runner, pipeline.validation, pipeline.report; "
+            "print('great_expectations' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "False"
