@@ -144,14 +144,20 @@ def plant(tmp_path, change) -> str:
     return write_output(tmp_path / "out", records)
 
 
+def fails_only(tmp_path, change, name: str) -> dict:
+    """Plant `change` into a copy of the good output: `newsclean validate` exits 4 naming only `name`."""
+    code, results = validate(plant(tmp_path, change), ALLOWED)
+    assert code == cli.EXIT_VALIDATION
+    assert failed(results) == [name]
+    return results
+
+
 def test_sidebar_line_fails_no_chrome_lines(tmp_path):
     def sidebar(records):
         doc = records["clean"][4]
         doc["text"] += "\n神舟二十二号飞行任务标识发布2025-11-24 22:16:26"
 
-    code, results = validate(plant(tmp_path, sidebar), ALLOWED)
-    assert code == cli.EXIT_VALIDATION
-    assert failed(results) == ["clean.no_chrome_lines"]
+    results = fails_only(tmp_path, sidebar, "clean.no_chrome_lines")
     e = expectation(results, "clean", "no_chrome_lines")
     assert e["unexpected_count"] == 1
     assert e["examples"] == ["a1f0000000000005: [timestamped_headline] 神舟二十二号飞行任务标识发布2025-11-24 22:16:26"]
@@ -162,9 +168,7 @@ def test_duplicate_id_fails_id_unique(tmp_path):
         twin = dict(records["clean"][1], text=records["clean"][1]["text"] + "\nEin weiterer Absatz folgt hier.")
         records["clean"].append(twin)
 
-    code, results = validate(plant(tmp_path, duplicate), ALLOWED)
-    assert code == cli.EXIT_VALIDATION
-    assert failed(results) == ["clean.id_unique"]
+    results = fails_only(tmp_path, duplicate, "clean.id_unique")
     assert expectation(results, "clean", "id_unique")["unexpected_count"] == 2
 
 
@@ -176,9 +180,7 @@ def test_untranslated_half_fails_foreign_script_share(tmp_path):
                         "He said negotiations would continue in the coming days and all sides hoped for a deal soon.\n"
                         "European officials welcomed the talks but stressed that many questions remain open.")
 
-    code, results = validate(plant(tmp_path, keep_both_halves), ALLOWED)
-    assert code == cli.EXIT_VALIDATION
-    assert failed(results) == ["clean.foreign_script_share"]
+    results = fails_only(tmp_path, keep_both_halves, "clean.foreign_script_share")
     e = expectation(results, "clean", "foreign_script_share")
     assert e["examples"][0].startswith("a1f0000000000005: foreign_script_share = 0.")
 
@@ -189,9 +191,7 @@ def test_disallowed_language_fails_lang_allowed(tmp_path):
             records["clean"][0], id="a1f0000000000009", lang="ko", script="Kore",
             text="새 열차 운행 시작\n서울과 부산을 잇는 새 고속열차가 이번 달부터 운행을 시작했다."))
 
-    code, results = validate(plant(tmp_path, korean), ALLOWED)
-    assert code == cli.EXIT_VALIDATION
-    assert failed(results) == ["clean.lang_allowed"]
+    results = fails_only(tmp_path, korean, "clean.lang_allowed")
     assert expectation(results, "clean", "lang_allowed")["examples"] == ["a1f0000000000009: lang = ko"]
 
 
@@ -199,18 +199,14 @@ def test_empty_text_fails_text_length(tmp_path):
     def empty(records):
         records["clean"][2]["text"] = ""
 
-    code, results = validate(plant(tmp_path, empty), ALLOWED)
-    assert code == cli.EXIT_VALIDATION
-    assert failed(results) == ["clean.text_length"]
+    fails_only(tmp_path, empty, "clean.text_length")
 
 
 def test_bad_reject_reason_fails_reason_known(tmp_path):
     def bad_reason(records):
         records["rejects"][1]["reason"] = "sidebar"
 
-    code, results = validate(plant(tmp_path, bad_reason), ALLOWED)
-    assert code == cli.EXIT_VALIDATION
-    assert failed(results) == ["rejects.reason_known"]
+    fails_only(tmp_path, bad_reason, "rejects.reason_known")
     assert "sidebar" not in REJECT_REASONS
 
 
@@ -218,9 +214,7 @@ def test_bitext_pair_in_one_language_fails_languages_differ(tmp_path):
     def same(records):
         records["bitext"][0]["tgt_lang"] = "zh"
 
-    code, results = validate(plant(tmp_path, same), ALLOWED)
-    assert code == cli.EXIT_VALIDATION
-    assert failed(results) == ["bitext.languages_differ"]
+    fails_only(tmp_path, same, "bitext.languages_differ")
 
 
 # --- missing columns and outputs are skipped, never passed -------------------------------------
