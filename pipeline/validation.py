@@ -11,6 +11,7 @@ Great Expectations takes seconds to import, so it is imported only inside `run_s
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from apache_beam.io.filesystems import FileSystems
 
@@ -240,20 +241,30 @@ def output_files(out_dir: str, kind: str) -> list[str]:
     return sorted(m.path for m in matched if m.path.endswith((".jsonl", ".jsonl.gz")))
 
 
-def read_records(out_dir: str, kind: str) -> tuple[list[dict], int]:
-    """All records of OUTPUT/<kind>/ (through Beam's filesystems) and how many files held them."""
-    files = output_files(out_dir, kind)
+def _read_file(path: str) -> list[dict]:
+    with FileSystems.open(path) as fh:  # .gz decompressed by extension
+        data = fh.read().decode("utf-8")
     records = []
+    for number, line in enumerate(data.splitlines(), 1):
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as err:
+                raise ValueError(f"{path}:{number}: not a JSON record: {err}") from None
+    return records
+
+
+def read_batches(files: list[str], batch_records: int) -> Iterator[list[dict]]:
+    """The records of `files` (through Beam's filesystems) in batches of whole files, each closed
+    once it holds at least `batch_records` records."""
+    batch: list[dict] = []
     for path in files:
-        with FileSystems.open(path) as fh:  # .gz decompressed by extension
-            data = fh.read().decode("utf-8")
-        for number, line in enumerate(data.splitlines(), 1):
-            if line.strip():
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as err:
-                    raise ValueError(f"{path}:{number}: not a JSON record: {err}") from None
-    return records, len(files)
+        batch.extend(_read_file(path))
+        if len(batch) >= batch_records:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 # --- running the suites ------------------------------------------------------------------------
@@ -300,6 +311,8 @@ def _examples(expectation: dict, result: dict, patterns: list[ChromePattern], te
             if expectation["meta"].get("name") == "no_chrome_lines":
                 hits = chrome_lines(texts.get(doc_id, ""), patterns)
                 out += [f"{doc_id}: [{name}] {_short(line)}" for name, line in hits[:1]]
+            elif expectation["type"] == "expect_column_values_to_be_unique" and column == "text":
+                out.append(f"{doc_id}: the same text as another document")  # (compared by hash)
             else:
                 out.append(f"{doc_id}: {column} = {_short(row.get(column))}")
     elif result.get("partial_unexpected_list"):
@@ -327,55 +340,132 @@ def _new_context(docs_dir: str):
     return gx, context
 
 
-def _check_frame(gx, context, datasource, kind: str, spec: dict, df, parameters: dict,
-                 patterns: list[ChromePattern], examples: int, entry: dict) -> None:
-    """Run one suite on one output's records (a DataFrame); fills entry["expectations"]."""
-    columns = set(df.columns)
-    texts = dict(zip(df["id"], df["text"])) if {"id", "text"} <= columns else {}
-    runnable = []
-    for expectation in spec["expectations"]:
-        meta = expectation.setdefault("meta", {})
-        item = {"name": meta.get("name", expectation["type"]), "type": expectation["type"],
-                "column": expectation["kwargs"].get("column"), "why": meta.get("why", "")}
-        reason = skip_reason(expectation, columns, parameters)
-        if reason:
-            item.update(status=SKIPPED, reason=reason)
-        else:
-            runnable.append((expectation, item))
-        entry["expectations"].append(item)
-    if not runnable:
-        return
-    suite = context.suites.add(gx.ExpectationSuite(
-        name=spec["name"], expectations=[dict(e, meta=dict(e["meta"])) for e, _ in runnable],
-        meta=spec.get("meta"), notes=spec.get("notes")))
-    batch = datasource.add_dataframe_asset(name=kind).add_batch_definition_whole_dataframe(f"{kind}_output")
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=f"{kind}_output", data=batch, suite=suite))
-    result_format = {"result_format": "SUMMARY", "partial_unexpected_count": examples}
-    if "id" in columns:
-        result_format["unexpected_index_column_names"] = ["id"]
-    result = definition.run(batch_parameters={"dataframe": df}, expectation_parameters=parameters,
-                            result_format=result_format)
-    by_name = {r.expectation_config.meta.get("name"): r for r in result.results}
-    for expectation, item in runnable:
-        r = by_name.get(item["name"])
-        info = (r.exception_info or {}) if r is not None else {}
-        if r is None or info.get("raised_exception"):
-            item.update(status=FAILED, error=_short(info.get("exception_message", "no result"), 300),
-                        unexpected_count=None, examples=[])
-            continue
-        res = r.result or {}
-        item.update(status=PASSED if r.success else FAILED,
-                    unexpected_count=res.get("unexpected_count"),
-                    unexpected_percent=_round(res.get("unexpected_percent")),
-                    examples=[] if r.success else _examples(expectation, res, patterns, texts))
+def _text_key(text) -> Optional[str]:
+    """What corpus-wide text uniqueness compares: a 128-bit hash instead of the text itself."""
+    if not isinstance(text, str):
+        return None
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+class _SuiteRun:
+    """One suite over one output: expectations run batch by batch and merged into one verdict.
+
+    Expectations with meta.scope == "corpus" (unique ids, unique texts, row count) need every
+    record at once; they run after the batches over a small frame of ids and text hashes, so the
+    memory needed is one batch plus ~100 bytes per record, whatever the size of the corpus.
+    """
+
+    def __init__(self, gx, context, datasource, kind: str, spec: dict, parameters: dict,
+                 patterns: list[ChromePattern], examples: int):
+        self.gx, self.context, self.datasource = gx, context, datasource
+        self.kind, self.spec, self.parameters = kind, spec, parameters
+        self.patterns, self.examples = patterns, examples
+        self.outcomes: dict[str, list[dict]] = {}
+        self.skips: dict[str, str] = {}
+        self.keys: dict[str, list] = {"id": [], "text": []}
+        self.columns: set = set()
+        self._definitions: dict[tuple, Any] = {}
+
+    def _definition(self, scope: str, expectations: list[dict]):
+        """A GX validation definition for this scope and set of expectations (created once)."""
+        key = (scope, tuple(e["meta"]["name"] for e in expectations))
+        if key not in self._definitions:
+            n = len(self._definitions)
+            name = self.spec["name"] + ("_corpus" if scope == "corpus" else "") + (f"_{n}" if n > 1 else "")
+            suite = self.context.suites.add(self.gx.ExpectationSuite(
+                name=name, expectations=[dict(e, meta=dict(e["meta"])) for e in expectations],
+                meta=self.spec.get("meta"), notes=self.spec.get("notes")))
+            asset = self.datasource.add_dataframe_asset(name=f"{self.kind}_{n}")
+            batch = asset.add_batch_definition_whole_dataframe(f"{self.kind}_{scope}")
+            self._definitions[key] = self.context.validation_definitions.add(
+                self.gx.ValidationDefinition(name=name, data=batch, suite=suite))
+        return self._definitions[key]
+
+    def _run(self, scope: str, df, texts: dict) -> None:
+        columns = set(df.columns)
+        runnable = []
+        for expectation in self.spec["expectations"]:
+            meta = expectation.setdefault("meta", {})
+            meta.setdefault("name", expectation["type"])
+            if (meta.get("scope") == "corpus") != (scope == "corpus"):
+                continue
+            reason = skip_reason(expectation, columns, self.parameters)
+            if reason:
+                self.skips.setdefault(meta["name"], reason)
+            else:
+                runnable.append(expectation)
+        if not runnable:
+            return
+        result_format = {"result_format": "SUMMARY", "partial_unexpected_count": self.examples}
+        if "id" in columns:
+            result_format["unexpected_index_column_names"] = ["id"]
+        result = self._definition(scope, runnable).run(
+            batch_parameters={"dataframe": df}, expectation_parameters=self.parameters, result_format=result_format)
+        by_name = {r.expectation_config.meta.get("name"): r for r in result.results}
+        for expectation in runnable:
+            r = by_name.get(expectation["meta"]["name"])
+            info = (r.exception_info or {}) if r is not None else {}
+            outcome: dict[str, Any] = {}
+            if r is None or info.get("raised_exception"):
+                outcome["error"] = _short(info.get("exception_message", "no result"), 300)
+            else:
+                res = r.result or {}
+                outcome.update(success=bool(r.success), unexpected_count=res.get("unexpected_count"),
+                               element_count=res.get("element_count"),
+                               examples=[] if r.success else _examples(expectation, res, self.patterns, texts))
+            self.outcomes.setdefault(expectation["meta"]["name"], []).append(outcome)
+
+    def add_batch(self, records: list[dict]) -> None:
+        import pandas as pd
+
+        df = pd.DataFrame.from_records(records)
+        records.clear()  # the frame holds the data now: peak memory ~ one copy of a batch, not two
+        add_derived_columns(self.kind, df)
+        self.columns |= set(df.columns)
+        n = len(df)
+        self.keys["id"] += list(df["id"]) if "id" in df.columns else [None] * n
+        self.keys["text"] += [_text_key(t) for t in df["text"]] if "text" in df.columns else [None] * n
+        texts = dict(zip(df["id"], df["text"])) if {"id", "text"} <= set(df.columns) else {}
+        self._run("batch", df, texts)
+
+    def finish(self, entry: dict) -> None:
+        """The corpus-scope pass, then one verdict per expectation into entry["expectations"]."""
+        import pandas as pd
+
+        present = [k for k in ("id", "text") if k in self.columns]
+        keys = pd.DataFrame({k: self.keys[k] for k in present}, index=range(len(self.keys["id"])))
+        self._run("corpus", keys, {})
+        self.keys = {}
+        for expectation in self.spec["expectations"]:
+            meta = expectation["meta"]
+            item = {"name": meta["name"], "type": expectation["type"],
+                    "column": expectation["kwargs"].get("column"), "why": meta.get("why", "")}
+            entry["expectations"].append(item)
+            outcomes = self.outcomes.get(meta["name"])
+            if not outcomes:
+                item.update(status=SKIPPED, reason=self.skips.get(meta["name"], "no records"))
+                continue
+            errors = [o["error"] for o in outcomes if "error" in o]
+            if errors:
+                item.update(status=FAILED, error=errors[0], unexpected_count=None, examples=[])
+                continue
+            counts = [o["unexpected_count"] for o in outcomes if o["unexpected_count"] is not None]
+            elements = sum(o["element_count"] or 0 for o in outcomes)
+            unexpected = sum(counts) if counts else None
+            item.update(
+                status=PASSED if all(o["success"] for o in outcomes) else FAILED,
+                unexpected_count=unexpected,
+                unexpected_percent=round(100 * unexpected / elements, 4) if unexpected is not None and elements else
+                (0.0 if unexpected == 0 else None),
+                examples=[x for o in outcomes for x in o["examples"]][:self.examples])
 
 
 def run_suites(out_dir: str, config=None, examples: int = 3, data_docs: bool = True) -> dict:
     """Validate OUTPUT_DIR against every suite; returns the results (see write_results)."""
-    import pandas as pd
+    from pipeline.config import Config
 
     started = time.time()
+    batch_records = (config or Config()).validation.batch_records
     folder = suites_dir()
     patterns = load_chrome_patterns(folder)
     parameters = suite_parameters(config, patterns)
@@ -393,20 +483,26 @@ def run_suites(out_dir: str, config=None, examples: int = 3, data_docs: bool = T
     suites_out = []
     for kind in SUITES:
         spec = load_suite(kind, folder)
-        records, nfiles = read_records(out_dir, kind)
-        entry = {"name": spec["name"], "output": kind, "files": nfiles, "records": len(records),
+        files = output_files(out_dir, kind)
+        entry = {"name": spec["name"], "output": kind, "files": len(files), "records": 0, "batches": 0,
                  "status": PASSED, "expectations": []}
         suites_out.append(entry)
-        if not records and kind in MAY_BE_EMPTY:
+        suite_run = _SuiteRun(gx, context, datasource, kind, spec, parameters, patterns, examples)
+        languages: dict[str, int] = {}
+        for records in read_batches(files, batch_records):
+            entry["records"] += len(records)
+            entry["batches"] += 1
+            if kind == "clean":
+                for r in records:
+                    lang = r.get("lang") or "und"
+                    languages[lang] = languages.get(lang, 0) + 1
+            suite_run.add_batch(records)  # empties `records`
+        if kind == "clean":
+            entry["languages"] = dict(sorted(languages.items(), key=lambda kv: (-kv[1], kv[0])))
+        if not entry["records"] and kind in MAY_BE_EMPTY:
             entry["status"] = NO_RECORDS
             continue
-        df = pd.DataFrame.from_records(records)
-        del records  # the frame holds the data now: peak memory ~ one copy, not two
-        add_derived_columns(kind, df)
-        if kind == "clean" and "lang" in df.columns:
-            entry["languages"] = {str(k): int(v) for k, v in df["lang"].fillna("und").value_counts().items()}
-        _check_frame(gx, context, datasource, kind, spec, df, parameters, patterns, examples, entry)
-        del df
+        suite_run.finish(entry)
         if any(i["status"] == FAILED for i in entry["expectations"]):
             entry["status"] = FAILED
 
@@ -428,10 +524,6 @@ def run_suites(out_dir: str, config=None, examples: int = 3, data_docs: bool = T
         "suites": suites_out,
         "data_docs": docs_index,
     }
-
-
-def _round(value):
-    return round(value, 4) if isinstance(value, float) else value
 
 
 def _is_remote(path: str) -> bool:

@@ -370,3 +370,29 @@ def test_great_expectations_is_imported_only_when_validating():
             "print('great_expectations' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True)
     assert out.stdout.strip() == "False"
+
+
+def test_batches_find_per_row_and_corpus_wide_defects(tmp_path):
+    """With batches of 2 records (one file each), a duplicate id and a duplicate text in different
+    files are still found (corpus-wide pass over ids and text hashes), and a chrome line in the last
+    file too; counts add up over the batches."""
+    records = good_records()
+    clean = records.pop("clean")
+    clean.append(dict(clean[0], id="a1f00000000000aa"))  # same text as the first document
+    clean.append(dict(clean[1], text=clean[1]["text"] + "\nNoch ein Absatz."))  # same id as the second
+    clean[4] = dict(clean[4], text=clean[4]["text"] + "\n相关新闻")
+    folder = write_output(tmp_path / "out", records)
+    os.makedirs(os.path.join(folder, "clean"))
+    for i, record in enumerate(clean):
+        with open(os.path.join(folder, "clean", f"part-{i:05d}-of-{len(clean):05d}.jsonl"), "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(dict(record, chars=len(record["text"])), ensure_ascii=False) + "\n")
+    code, results = validate(folder, ALLOWED, "validation.batch_records=2")
+    assert code == cli.EXIT_VALIDATION
+    suite = next(s for s in results["suites"] if s["name"] == "clean")
+    assert suite["records"] == 7 and suite["batches"] == 4 and suite["files"] == 7
+    assert failed(results) == ["clean.id_unique", "clean.text_unique", "clean.no_chrome_lines"]
+    assert expectation(results, "clean", "id_unique")["unexpected_count"] == 2
+    assert expectation(results, "clean", "text_unique")["examples"] == [
+        "a1f0000000000001: the same text as another document", "a1f00000000000aa: the same text as another document"]
+    assert expectation(results, "clean", "no_chrome_lines")["examples"] == ["a1f0000000000005: [related_header] 相关新闻"]
+    assert expectation(results, "clean", "text_length")["status"] == "passed"
