@@ -362,6 +362,7 @@ class _SuiteRun:
         self.patterns, self.examples = patterns, examples
         self.outcomes: dict[str, list[dict]] = {}
         self.skips: dict[str, str] = {}
+        self.skipped_batches: dict[str, int] = {}
         self.keys: dict[str, list] = {"id": [], "text": []}
         self.columns: set = set()
         self._definitions: dict[tuple, Any] = {}
@@ -371,7 +372,9 @@ class _SuiteRun:
         key = (scope, tuple(e["meta"]["name"] for e in expectations))
         if key not in self._definitions:
             n = len(self._definitions)
-            name = self.spec["name"] + ("_corpus" if scope == "corpus" else "") + (f"_{n}" if n > 1 else "")
+            name = self.spec["name"] + ("_corpus" if scope == "corpus" else "")
+            if any(d.name == name for d in self._definitions.values()):  # batches differing in columns
+                name += f"_{n}"
             suite = self.context.suites.add(self.gx.ExpectationSuite(
                 name=name, expectations=[dict(e, meta=dict(e["meta"])) for e in expectations],
                 meta=self.spec.get("meta"), notes=self.spec.get("notes")))
@@ -392,6 +395,7 @@ class _SuiteRun:
             reason = skip_reason(expectation, columns, self.parameters)
             if reason:
                 self.skips.setdefault(meta["name"], reason)
+                self.skipped_batches[meta["name"]] = self.skipped_batches.get(meta["name"], 0) + 1
             else:
                 runnable.append(expectation)
         if not runnable:
@@ -446,6 +450,9 @@ class _SuiteRun:
                 item.update(status=SKIPPED, reason=self.skips.get(meta["name"], "no records"))
                 continue
             errors = [o["error"] for o in outcomes if "error" in o]
+            if self.skipped_batches.get(meta["name"]):  # a column some output files have and others lack
+                errors.append(f"{self.skips[meta['name']]} in {self.skipped_batches[meta['name']]} of "
+                              f"{self.skipped_batches[meta['name']] + len(outcomes)} batches (other batches have it)")
             if errors:
                 item.update(status=FAILED, error=errors[0], unexpected_count=None, examples=[])
                 continue

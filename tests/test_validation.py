@@ -396,3 +396,20 @@ def test_batches_find_per_row_and_corpus_wide_defects(tmp_path):
         "a1f0000000000001: the same text as another document", "a1f00000000000aa: the same text as another document"]
     assert expectation(results, "clean", "no_chrome_lines")["examples"] == ["a1f0000000000005: [related_header] 相关新闻"]
     assert expectation(results, "clean", "text_length")["status"] == "passed"
+
+
+def test_a_column_only_some_files_have_fails_instead_of_passing(tmp_path):
+    records = good_records()
+    clean = records.pop("clean")
+    folder = write_output(tmp_path / "out", records)
+    os.makedirs(os.path.join(folder, "clean"))
+    for i, record in enumerate(clean):
+        if i >= 3:
+            record = {k: v for k, v in record.items() if k != "lang_confidence"}
+        with open(os.path.join(folder, "clean", f"part-{i:05d}-of-00005.jsonl"), "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(dict(record, chars=len(record["text"])), ensure_ascii=False) + "\n")
+    code, results = validate(folder, ALLOWED, "validation.batch_records=3")
+    assert code == cli.EXIT_VALIDATION
+    assert failed(results) == ["clean.lang_confidence_floor"]
+    assert "column lang_confidence not in the output yet in 1 of 2 batches" in \
+        expectation(results, "clean", "lang_confidence_floor")["error"]
