@@ -300,21 +300,23 @@ def _short(value, limit: int = 100) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _examples(expectation: dict, result: dict, patterns: list[ChromePattern], texts: dict) -> list[str]:
-    """Readable failing examples: `id: value`, or for chrome the offending line and its pattern."""
+def _examples(expectation: dict, result: dict, patterns: list[ChromePattern], texts: dict,
+              sources: Optional[dict] = None) -> list[str]:
+    """Readable failing examples: `id (source): value`, or for chrome the offending line and its pattern."""
     column = expectation["kwargs"].get("column")
     rows = result.get("partial_unexpected_index_list") or []
     out = []
     if rows:
         for row in rows:
             doc_id = row.get("id", "?")
+            where = f"{doc_id} ({sources[doc_id]})" if sources and sources.get(doc_id) else doc_id
             if expectation["meta"].get("name") == "no_chrome_lines":
                 hits = chrome_lines(texts.get(doc_id, ""), patterns)
-                out += [f"{doc_id}: [{name}] {_short(line)}" for name, line in hits[:1]]
+                out += [f"{where}: [{name}] {_short(line)}" for name, line in hits[:1]]
             elif expectation["type"] == "expect_column_values_to_be_unique" and column == "text":
-                out.append(f"{doc_id}: the same text as another document")  # (compared by hash)
+                out.append(f"{where}: the same text as another document")  # (compared by hash)
             else:
-                out.append(f"{doc_id}: {column} = {_short(row.get(column))}")
+                out.append(f"{where}: {column} = {_short(row.get(column))}")
     elif result.get("partial_unexpected_list"):
         out = [f"{column} = {_short(v)}" for v in result["partial_unexpected_list"]]
     elif "observed_value" in result:
@@ -384,7 +386,7 @@ class _SuiteRun:
                 self.gx.ValidationDefinition(name=name, data=batch, suite=suite))
         return self._definitions[key]
 
-    def _run(self, scope: str, df, texts: dict) -> None:
+    def _run(self, scope: str, df, texts: dict, sources: Optional[dict] = None) -> None:
         columns = set(df.columns)
         runnable = []
         for expectation in self.spec["expectations"]:
@@ -416,7 +418,7 @@ class _SuiteRun:
                 res = r.result or {}
                 outcome.update(success=bool(r.success), unexpected_count=res.get("unexpected_count"),
                                element_count=res.get("element_count"),
-                               examples=[] if r.success else _examples(expectation, res, self.patterns, texts))
+                               examples=[] if r.success else _examples(expectation, res, self.patterns, texts, sources))
             self.outcomes.setdefault(expectation["meta"]["name"], []).append(outcome)
 
     def add_batch(self, records: list[dict]) -> None:
@@ -430,7 +432,8 @@ class _SuiteRun:
         self.keys["id"] += list(df["id"]) if "id" in df.columns else [None] * n
         self.keys["text"] += [_text_key(t) for t in df["text"]] if "text" in df.columns else [None] * n
         texts = dict(zip(df["id"], df["text"])) if {"id", "text"} <= set(df.columns) else {}
-        self._run("batch", df, texts)
+        sources = dict(zip(df["id"], df["source"])) if {"id", "source"} <= set(df.columns) else {}
+        self._run("batch", df, texts, sources)
 
     def finish(self, entry: dict) -> None:
         """The corpus-scope pass, then one verdict per expectation into entry["expectations"]."""

@@ -160,7 +160,7 @@ def test_sidebar_line_fails_no_chrome_lines(tmp_path):
     results = fails_only(tmp_path, sidebar, "clean.no_chrome_lines")
     e = expectation(results, "clean", "no_chrome_lines")
     assert e["unexpected_count"] == 1
-    assert e["examples"] == ["a1f0000000000005: [timestamped_headline] 神舟二十二号飞行任务标识发布2025-11-24 22:16:26"]
+    assert e["examples"] == ["a1f0000000000005 (in/zh_talks.txt): [timestamped_headline] 神舟二十二号飞行任务标识发布2025-11-24 22:16:26"]
 
 
 def test_duplicate_id_fails_id_unique(tmp_path):
@@ -182,7 +182,7 @@ def test_untranslated_half_fails_foreign_script_share(tmp_path):
 
     results = fails_only(tmp_path, keep_both_halves, "clean.foreign_script_share")
     e = expectation(results, "clean", "foreign_script_share")
-    assert e["examples"][0].startswith("a1f0000000000005: foreign_script_share = 0.")
+    assert e["examples"][0].startswith("a1f0000000000005 (in/zh_talks.txt): foreign_script_share = 0.")
 
 
 def test_disallowed_language_fails_lang_allowed(tmp_path):
@@ -192,7 +192,7 @@ def test_disallowed_language_fails_lang_allowed(tmp_path):
             text="새 열차 운행 시작\n서울과 부산을 잇는 새 고속열차가 이번 달부터 운행을 시작했다."))
 
     results = fails_only(tmp_path, korean, "clean.lang_allowed")
-    assert expectation(results, "clean", "lang_allowed")["examples"] == ["a1f0000000000009: lang = ko"]
+    assert expectation(results, "clean", "lang_allowed")["examples"] == ["a1f0000000000009 (in/en_storm.txt): lang = ko"]
 
 
 def test_empty_text_fails_text_length(tmp_path):
@@ -394,7 +394,7 @@ def test_batches_find_per_row_and_corpus_wide_defects(tmp_path):
     assert expectation(results, "clean", "id_unique")["unexpected_count"] == 2
     assert expectation(results, "clean", "text_unique")["examples"] == [
         "a1f0000000000001: the same text as another document", "a1f00000000000aa: the same text as another document"]
-    assert expectation(results, "clean", "no_chrome_lines")["examples"] == ["a1f0000000000005: [related_header] 相关新闻"]
+    assert expectation(results, "clean", "no_chrome_lines")["examples"] == ["a1f0000000000005 (in/zh_talks.txt): [related_header] 相关新闻"]
     assert expectation(results, "clean", "text_length")["status"] == "passed"
 
 
