@@ -1,5 +1,25 @@
 """newsclean: data-quality and boilerplate cleaning for multilingual news corpora, on Apache Beam."""
+import os
+
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class BuildPyWithSuites(build_py):
+    """Also copy expectations/ (the canonical suite JSON + chrome patterns) into the package as
+    pipeline/_expectations/, so an installed (non-editable) newsclean finds its suites."""
+
+    def run(self):
+        super().run()
+        src = os.path.join(HERE, "expectations")
+        dst = os.path.join(self.build_lib, "pipeline", "_expectations")
+        self.mkpath(dst)
+        for name in sorted(os.listdir(src)):
+            if name.endswith((".json", ".yaml")):
+                self.copy_file(os.path.join(src, name), os.path.join(dst, name))
+
 
 # Ranges pinned so a fresh install resolves the same way (seen working together on Python 3.11).
 INSTALL_REQUIRES = [
@@ -46,5 +66,6 @@ setup(
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS,
     entry_points={"console_scripts": ["newsclean=pipeline.cli:main"]},
+    cmdclass={"build_py": BuildPyWithSuites},
     license="Apache-2.0",
 )

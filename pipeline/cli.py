@@ -1,7 +1,8 @@
 """The `newsclean` command line.
 
 Exit codes: 0 success; 1 the pipeline failed; 2 a usage, config, input or output error (nothing ran);
-3 the run finished but the accounting identity docs_in == clean + rejected + duplicates failed.
+3 the run finished but the accounting identity docs_in == clean + rejected + duplicates failed;
+4 an expectation suite failed (newsclean validate, or newsclean run with validation.validate: true).
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import textwrap
 
 from pipeline.config import ConfigError, load_config, parse_set_option
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ACCOUNTING = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ACCOUNTING, EXIT_VALIDATION = 0, 1, 2, 3, 4
 
 
 class CliError(Exception):
@@ -42,8 +43,22 @@ RUN_EPILOG = textwrap.dedent("""\
     Options newsclean does not know are passed to Beam's PipelineOptions (e.g. --project,
     --region, --temp_location, --setup_file); an option neither knows is an error.
 
-    outputs (JSON Lines): OUTPUT/clean/, OUTPUT/rejects/, OUTPUT/audit/, OUTPUT/report/summary.json
-    exit codes: 0 ok; 1 pipeline failed; 2 usage/config/input/output error; 3 accounting mismatch
+    outputs (JSON Lines): OUTPUT/clean/, OUTPUT/rejects/, OUTPUT/audit/, OUTPUT/report/summary.json;
+    OUTPUT/report/index.html (open it first), validation.json and data_docs/ (validation)
+    exit codes: 0 ok; 1 pipeline failed; 2 usage/config/input/output error; 3 accounting mismatch;
+    4 validation failed (validation.validate: true; `warn` reports without failing)
+""")
+
+VALIDATE_EPILOG = textwrap.dedent("""\
+    examples:
+      newsclean validate out/
+      newsclean validate gs://B/out --set validation.allowed_languages='[zh, en]'
+
+    Runs the Great Expectations suites in expectations/ (clean, rejects, bitext) on the output
+    folder (local or any Beam filesystem path), prints a pass/fail table per expectation with
+    failing-row counts and examples, and writes OUTPUT/report/validation.json, the Data Docs in
+    OUTPUT/report/data_docs/ and the HTML report OUTPUT/report/index.html.
+    exit codes: 0 every suite passed; 4 a suite failed; 2 usage/config error
 """)
 
 
@@ -81,7 +96,6 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", metavar="N", type=int, help="local worker processes (DirectRunner)")
     run.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
                      help="override any config key, e.g. --set quality.min_chars=100 (value read as YAML)")
-    run.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     inspect = sub.add_parser(
         "inspect",
@@ -97,6 +111,25 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                          help="colour removed lines (auto: only on a terminal)")
     inspect.add_argument("--removed-only", action="store_true", help="print only the removed lines")
+    run.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress line)")
+
+    validate = sub.add_parser(
+        "validate",
+        help="check an output folder against the expectation suites",
+        description="Validate an output folder with the Great Expectations suites; write the results, "
+                    "Data Docs and the HTML report under OUTPUT_DIR/report/.",
+        epilog=VALIDATE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    validate.add_argument("output_dir", metavar="OUTPUT_DIR", help="output folder of a run (local or gs://...)")
+    validate.add_argument("--config", metavar="FILE",
+                          help="YAML config of the run (validation.*, quality.min_chars and the language "
+                               "settings give the suite parameters)")
+    validate.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
+                          help="override a config key, e.g. --set validation.allowed_languages='[zh, en]'")
+    validate.add_argument("--examples", metavar="N", type=int, default=3,
+                          help="failing examples shown per expectation (default 3)")
+    validate.add_argument("--quiet", action="store_true", help="print nothing but the verdict line")
     return parser
 
 
@@ -125,6 +158,8 @@ def unknown_beam_args(args: list[str]) -> list[str]:
 def _config_from_args(args) -> "object":
     overrides = [parse_set_option(s) for s in args.overrides]
     flags: dict = {}
+    if args.command != "run":
+        return load_config(args.config, overrides)
     if args.input:
         flags.setdefault("input", {})["paths"] = args.input
     if args.format:
@@ -183,14 +218,41 @@ def cmd_run(args, beam_args: list[str]) -> int:
 
     from pipeline import report, runner
 
-    summary = runner.run(config, beam_args, input_bytes)
+    live = None if args.quiet or not sys.stderr.isatty() else sys.stderr
+    summary = runner.run(config, beam_args, input_bytes, progress_stream=live)
+    mode = config.validation.validate
+    results = None
+    if mode:
+        note = "validating outputs ..."
+        if live:
+            print(note, end="\r", file=sys.stderr, flush=True)
+        results = _validate(config.output.dir, config, summary)
+        if live:
+            print(" " * len(note), end="\r", file=sys.stderr, flush=True)
+    else:
+        report.write_html_report(config.output.dir, summary)
     if not args.quiet:
         print(report.format_summary(summary))
+        if results is not None and not results["ok"]:
+            from pipeline import validation
+
+            print()
+            print(validation.format_table(results))
+        print(f"report: {report.report_path(config.output.dir)}")
     if not summary["accounting_ok"]:
         print(f"newsclean: accounting mismatch: {summary['docs_in']} documents in, "
               f"{summary['clean']} clean + {summary['rejected']} rejected + {summary['duplicates']} duplicates",
               file=sys.stderr)
         return EXIT_ACCOUNTING
+    if results is not None and not results["ok"]:
+        from pipeline import validation
+
+        failed = ", ".join(validation.failed_expectations(results))
+        if mode == "warn":
+            print(f"newsclean: warning: validation failed: {failed} (validation.validate: warn)", file=sys.stderr)
+            return EXIT_OK
+        print(f"newsclean: validation failed: {failed}", file=sys.stderr)
+        return EXIT_VALIDATION
     return EXIT_OK
 
 
@@ -245,6 +307,35 @@ def cmd_inspect(args) -> int:
     print(format_inspection(doc, color, args.removed_only))
     print(f"# verdict: {verdict}")
     return EXIT_OK
+def _validate(out_dir: str, config, summary, examples: int = 3) -> dict:
+    """Run the suites, then refresh summary.json (its `validation` entry) and the HTML report."""
+    from pipeline import report, validation
+
+    results = validation.validate_output(out_dir, config, examples=examples)
+    if summary is not None:
+        summary["validation"] = validation.summary_entry(results)
+        report.write_json(report.summary_path(out_dir), summary)
+    report.write_html_report(out_dir, summary, results)
+    return results
+
+
+def cmd_validate(args) -> int:
+    from pipeline import report, sources, validation
+
+    config = _config_from_args(args)
+    out = args.output_dir
+    if not sources.is_remote(out) and not os.path.isdir(out):
+        raise CliError(f"output folder not found: {out}")
+    if args.examples < 0:
+        raise CliError("--examples must be 0 or more")
+    results = _validate(out, config, report.read_summary(out), examples=args.examples)
+    if args.quiet:
+        print("validation " + ("PASSED" if results["ok"] else "FAILED: " + ", ".join(
+            validation.failed_expectations(results))))
+    else:
+        print(validation.format_table(results))
+        print(f"report: {report.report_path(out)}")
+    return EXIT_OK if results["ok"] else EXIT_VALIDATION
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -259,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args, extra)
         if args.command == "inspect":
             return cmd_inspect(args)
+        if args.command == "validate":
+            return cmd_validate(args)
         parser.error(f"unknown command {args.command}")
     except (CliError, ConfigError) as err:
         print(f"newsclean: error: {err}", file=sys.stderr)
@@ -268,7 +361,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as err:  # a failed pipeline: say what, keep the traceback for --debug users
         logging.getLogger("newsclean").debug("pipeline failed", exc_info=True)
-        print(f"newsclean: the pipeline failed: {type(err).__name__}: {err}", file=sys.stderr)
+        what = "validation could not run" if args.command == "validate" else "the pipeline failed"
+        print(f"newsclean: {what}: {type(err).__name__}: {err}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 

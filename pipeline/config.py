@@ -6,7 +6,8 @@ An unknown key or a bad value is an error that names the key (ConfigError).
 from __future__ import annotations
 
 import copy
-from typing import Any, Literal, Optional
+import warnings
+from typing import Any, Literal, Optional, Union
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -143,6 +144,30 @@ class HtmlConfig(_Section):
     isolate: bool = True
     """Extract in a child process per worker, so a page over timeout_s can be stopped (killed, restarted)."""
 
+# `validate` is the key users write; it shadows pydantic's deprecated BaseModel.validate classmethod,
+# which nothing here calls (configs are built with model_validate).
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message='Field name "validate"', category=UserWarning)
+
+    class ValidationConfig(_Section):
+        validate: Union[bool, Literal["warn"]] = True
+        """After `newsclean run`: true validates the outputs and fails the run (exit 4) when a suite fails;
+        warn validates and reports without failing; false skips validation."""
+        allowed_languages: list[str] = Field(default_factory=list)
+        """Languages a clean document may have; empty = the language step's allowed set, if configured."""
+        min_lang_confidence: float = Field(0.5, ge=0, le=1)
+        """Lowest lang_confidence a clean document may have."""
+        max_chars: int = Field(1_000_000, gt=0)
+        """Longest clean text (characters) a document may have; the shortest is quality.min_chars."""
+        max_foreign_script_share: float = Field(0.2, ge=0, le=1)
+        """Largest share of a clean text in lines of another script than its main one (a translated half)."""
+        min_bitext_length_ratio: float = Field(0.33, gt=0)
+        """Smallest UTF-8 length ratio src/tgt of a bitext pair."""
+        max_bitext_length_ratio: float = Field(3.0, gt=0)
+        """Largest UTF-8 length ratio src/tgt of a bitext pair."""
+        batch_records: int = Field(50_000, gt=0)
+        """Records validated at once (whole output files per batch); bounds the memory validation needs."""
+
 
 class Config(_Section):
     input: InputConfig = Field(default_factory=InputConfig)
@@ -152,6 +177,7 @@ class Config(_Section):
     chrome: ChromeConfig = Field(default_factory=ChromeConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     html: HtmlConfig = Field(default_factory=HtmlConfig)
+    validation: ValidationConfig = Field(default_factory=ValidationConfig)
 
 
 def _format_validation_error(err: ValidationError, origin: str) -> str:

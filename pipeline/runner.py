@@ -12,12 +12,12 @@ import time
 import apache_beam as beam
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, SetupOptions, StandardOptions
 
-from pipeline import report, sinks
+from pipeline import progress, report, sinks
 from pipeline.config import Config
 from pipeline.readers import JsonFields
 from pipeline.transforms import (
     AUDIT, PAGES, REJECTS, CleanDocuments, CountWritten, DeduplicateCorpus, ExpandInputs, ExtractHtml,
-    FinishDocuments, ReadDocuments, RemoveCorpusRepeats, split_input,
+    FinishDocuments, ProgressTick, ReadDocuments, RemoveCorpusRepeats, split_input,
 )
 
 LOCAL_RUNNER_NAMES = {"DirectRunner", "direct", "local", "FnApiRunner"}
@@ -47,8 +47,11 @@ def make_runner(config: Config):
     return config.runner.name
 
 
-def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int) -> None:
-    """read -> decode/normalise -> text steps -> corpus dedup -> write clean / rejects / audit / duplicates."""
+def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int, progress_dir: str | None = None) -> None:
+    """read -> decode/normalise -> text steps -> corpus passes -> write clean / rejects / audit / duplicates.
+
+    With `progress_dir` (local runs on a terminal), ProgressTick steps report live counts there.
+    """
     out = config.output.dir
     files = (
         p
@@ -62,6 +65,8 @@ def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int) -> None:
         | "SplitFiles" >> beam.FlatMap(split_input, config.input.format, config.input.split_bytes)
         | "SpreadFiles" >> beam.Reshuffle()
     )
+    if progress_dir:
+        files = files | "ProgressRead" >> beam.ParDo(ProgressTick("read", progress_dir))
     read = files | "Read" >> beam.ParDo(
         ReadDocuments(config.input.encoding, config.input.max_document_bytes, config.input.format,
                       JsonFields(**config.input.fields.model_dump()))
@@ -101,6 +106,8 @@ def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int) -> None:
 
     outputs += [("clean", clean), ("rejects", rejects), ("audit", audit)]
     for kind, records in outputs:
+        if progress_dir and kind in ("clean", "rejects"):
+            records = records | f"Progress{kind.title()}" >> beam.ParDo(ProgressTick(kind, progress_dir))
         _ = (
             records
             | f"Count{kind.title()}" >> beam.ParDo(CountWritten(kind))
@@ -108,13 +115,18 @@ def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int) -> None:
         )
 
 
-def run(config: Config, beam_args: list[str], input_bytes: int) -> dict:
-    """Run the pipeline to completion; returns the summary (also written to report/summary.json)."""
+def run(config: Config, beam_args: list[str], input_bytes: int, progress_stream=None) -> dict:
+    """Run the pipeline to completion; returns the summary (also written to report/summary.json).
+
+    `progress_stream` (a terminal): draw a live progress line there during local runs.
+    """
     started = time.time()
     num_shards = config.output.shards or sinks.auto_shards(input_bytes)
     sinks.remove_previous_outputs(config.output.dir)
-    with beam.Pipeline(runner=make_runner(config), options=make_options(config, beam_args)) as p:
-        build_pipeline(p, config, num_shards)
+    stream = progress_stream if is_local(config) else None
+    with progress.live_progress(stream, input_bytes) as progress_dir, \
+            beam.Pipeline(runner=make_runner(config), options=make_options(config, beam_args)) as p:
+        build_pipeline(p, config, num_shards, progress_dir)
     result = p.result
     counters = report.query_counters(result)
     summary = report.build_summary(
@@ -126,5 +138,5 @@ def run(config: Config, beam_args: list[str], input_bytes: int) -> dict:
         workers=config.runner.workers,
         shards=num_shards,
     )
-    report.write_json(sinks.join(config.output.dir, "report", "summary.json"), summary)
+    report.write_json(report.summary_path(config.output.dir), summary)
     return summary

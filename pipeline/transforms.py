@@ -11,7 +11,7 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 
-from pipeline import readers, sources, steps
+from pipeline import progress, readers, sources, steps
 from pipeline.steps import repeats
 from pipeline.document import Document, Reject, reject_record, stable_id
 from pipeline.report import NAMESPACE
@@ -299,6 +299,7 @@ class CountWritten(beam.DoFn):
         count(f"written.{self.kind}")
         if self.kind == "clean":
             count("bytes_out", len(record["text"].encode("utf-8")))
+            count(f"clean_lang.{record.get('lang') or 'und'}")
         yield record
 
 
@@ -503,3 +504,26 @@ class DeduplicateCorpus(beam.PTransform):
             duplicates.append(records.pipeline | "NoDuplicates" >> beam.Create([]))
         all_duplicates = tuple(duplicates) | "AllDuplicates" >> beam.Flatten()
         return {"clean": records, "duplicates": all_duplicates}
+
+class ProgressTick(beam.DoFn):
+    """Bumps this process's live-progress counts (pipeline/progress.py) and passes elements on.
+
+    Added by the runner only for local runs shown on a terminal; `read` also adds the file size.
+    """
+
+    def __init__(self, kind: str, directory: str):
+        self.kind = kind
+        self.directory = directory
+        self.reporter = None
+
+    def setup(self):
+        self.reporter = progress.reporter(self.directory)
+
+    def process(self, element):
+        self.reporter.add(self.kind)
+        if self.kind == "read":
+            self.reporter.add("bytes", element.size)
+        yield element
+
+    def finish_bundle(self):
+        self.reporter.flush()
