@@ -56,6 +56,9 @@ class LanguageConfig(_Section):
     backend: Literal["cld2+py3langid", "cld2", "py3langid", "langdetect"] = "cld2+py3langid"
     """Statistical detector for scripts shared by several languages (Latin, Cyrillic, Arabic, ...);
     the script pass settles CJK, Thai, Greek, Hebrew, ... before it."""
+    prior_weight: float = Field(0.3, ge=0.0, le=2.0)
+    """Exponent of the web-share prior on the backend's probabilities (0 = none): between close
+    languages (id/ms, da/no, hi/ne) the more common one wins unless the text clearly says otherwise."""
     allowed: list[str] = Field(default_factory=list)
     """Languages kept (e.g. [zh, en]; 'zh' admits zh-Hans and zh-Hant); others go to rejects with
     reason language. Empty = every language, including und."""

@@ -217,3 +217,29 @@ def test_same_answers_across_processes():
         outputs.append(json.loads(proc.stdout))
     assert outputs[0] == outputs[1]
     assert set(outputs[0]) == set(backends)
+
+
+# --- newsclean langid --------------------------------------------------------------------------------
+
+def test_langid_command_reads_text_and_json_lines(tmp_path, capsys):
+    from pipeline.cli import main
+
+    path = tmp_path / "in.txt"
+    path.write_text("這是繁體中文的句子。\n"
+                    + json.dumps({"id": "a1", "text": "Le gouvernement a annoncé de nouvelles mesures."}) + "\n"
+                    + "2025-11-24 22:19:13\n", encoding="utf-8")
+    assert main(["langid", str(path)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["id"], r["lang"], r["script"]) for r in rows] == [
+        (f"{path}:1", "zh-Hant", "Hant"), ("a1", "fr", "Latn"), (f"{path}:3", "und", "Zyyy")]
+    assert all(set(r) == {"id", "lang", "confidence", "script"} for r in rows)
+
+
+def test_langid_command_rejects_bad_json_lines_and_missing_files(tmp_path, capsys):
+    from pipeline.cli import main
+
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"id": 1, "text": "hello world, how are you today"}\nplain text\n', encoding="utf-8")
+    assert main(["langid", "--format", "jsonl", str(path)]) == 2
+    assert "not a JSON object" in capsys.readouterr().err
+    assert main(["langid", str(tmp_path / "missing.txt")]) == 2

@@ -238,12 +238,38 @@ def chinese_variant(text: str) -> tuple[str, float]:
 
 # --- statistical backends --------------------------------------------------------------------------
 
+# Approximate share (%) of web pages per language (Common Crawl statistics, rounded). Used as a prior:
+# between two close languages (id/ms, da/no, hi/ne, es/gl) the more common one wins unless the text
+# says otherwise clearly. Languages not listed get WEB_SHARE_DEFAULT.
+WEB_SHARE = {
+    "en": 44.0, "ru": 5.9, "de": 5.5, "ja": 5.0, "zh": 4.8, "zh-Hans": 4.0, "zh-Hant": 0.8, "es": 4.6,
+    "fr": 4.4, "it": 2.5, "pt": 2.2, "nl": 1.9, "pl": 1.7, "vi": 1.1, "cs": 1.0, "id": 1.0, "tr": 1.0,
+    "fa": 0.7, "sv": 0.7, "ko": 0.7, "ar": 0.6, "uk": 0.6, "hu": 0.5, "el": 0.5, "ro": 0.5, "da": 0.5,
+    "fi": 0.4, "th": 0.4, "sk": 0.4, "no": 0.3, "nb": 0.3, "bg": 0.3, "ca": 0.2, "hr": 0.2, "he": 0.2,
+    "lt": 0.2, "sl": 0.15, "hi": 0.15, "sr": 0.1, "et": 0.1, "lv": 0.1, "bn": 0.1, "ms": 0.08,
+    "ta": 0.05, "az": 0.05, "kk": 0.05, "is": 0.05, "ka": 0.04, "gl": 0.03, "eu": 0.03, "mk": 0.03,
+    "mr": 0.03, "ne": 0.03, "ur": 0.03, "be": 0.02, "la": 0.02, "hy": 0.02, "af": 0.01,
+}
+WEB_SHARE_DEFAULT = 0.01
+
+
+def apply_prior(ranked: list[tuple[str, float]], weight: float) -> list[tuple[str, float]]:
+    """Multiply probabilities by WEB_SHARE**weight and renormalise (weight 0 leaves them as they are)."""
+    if weight <= 0 or not ranked:
+        return ranked
+    scored = [(lang, p * WEB_SHARE.get(lang, WEB_SHARE_DEFAULT) ** weight) for lang, p in ranked]
+    total = sum(p for _lang, p in scored) or 1.0
+    return sorted(((lang, p / total) for lang, p in scored), key=lambda kv: (-kv[1], kv[0]))
+
+
 class Backend:
-    """A statistical detector: `rank(text)` -> [(lang, probability)] best first (normalised codes)."""
+    """A statistical detector: `rank(text, accept)` -> [(lang, probability)] best first (normalised
+    codes). `accept(lang)` says which answers the caller can use (e.g. languages of the text's script);
+    a backend may use it to decide whether to look further."""
 
     name = "backend"
 
-    def rank(self, text: str) -> list[tuple[str, float]]:
+    def rank(self, text: str, accept=None) -> list[tuple[str, float]]:
         raise NotImplementedError
 
 
@@ -251,21 +277,25 @@ _CLD2_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\
 
 
 class Cld2Backend(Backend):
-    """Google CLD2 via pycld2 (bestEffort, so short lines get an answer)."""
+    """Google CLD2 via pycld2. `best_effort` makes it answer short lines too (often 'en' for any
+    Latin text it cannot place, so the cascade uses the strict mode)."""
 
     name = "cld2"
 
-    def __init__(self):
+    def __init__(self, best_effort: bool = True):
         import pycld2
 
         self._detect = pycld2.detect
         self._error = pycld2.error
+        self.best_effort = best_effort
 
-    def rank(self, text: str) -> list[tuple[str, float]]:
+    def rank(self, text: str, accept=None) -> list[tuple[str, float]]:
         clean = _CLD2_BAD_CHARS.sub(" ", text)
         try:
-            reliable, _nbytes, details = self._detect(clean, bestEffort=True)
+            reliable, _nbytes, details = self._detect(clean, bestEffort=self.best_effort)
         except self._error:
+            return []
+        if not reliable and not self.best_effort:
             return []
         out = []
         for _name, code, percent, _score in details:
@@ -276,18 +306,19 @@ class Cld2Backend(Backend):
 
 
 class Py3langidBackend(Backend):
-    """py3langid (langid.py's model, 97 languages), probabilities normalised."""
+    """py3langid (langid.py's model, 97 languages): probabilities times the web-share prior."""
 
     name = "py3langid"
 
-    def __init__(self):
+    def __init__(self, prior_weight: float = 0.0):
         from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
         self._identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        self.prior_weight = prior_weight
 
-    def rank(self, text: str) -> list[tuple[str, float]]:
-        ranked = self._identifier.rank(text)[:5]
-        return [(normalize_code(lang), float(p)) for lang, p in ranked]
+    def rank(self, text: str, accept=None) -> list[tuple[str, float]]:
+        ranked = [(normalize_code(lang), float(p)) for lang, p in self._identifier.rank(text)]
+        return apply_prior(ranked, self.prior_weight)[:10]
 
 
 class LangdetectBackend(Backend):
@@ -296,79 +327,138 @@ class LangdetectBackend(Backend):
     name = "langdetect"
     SEED = 0
 
-    def __init__(self):
+    def __init__(self, prior_weight: float = 0.0):
         from langdetect import DetectorFactory, detector_factory
+        from langdetect.lang_detect_exception import LangDetectException
 
         DetectorFactory.seed = self.SEED
         detector_factory.init_factory()
         self._factory = detector_factory._factory
-        from langdetect.lang_detect_exception import LangDetectException
-
         self._error = LangDetectException
+        self.prior_weight = prior_weight
 
-    def rank(self, text: str) -> list[tuple[str, float]]:
+    def rank(self, text: str, accept=None) -> list[tuple[str, float]]:
         try:
             detector = self._factory.create()
             detector.append(text)
-            return [(normalize_code(l.lang), float(l.prob)) for l in detector.get_probabilities()]
+            ranked = [(normalize_code(l.lang), float(l.prob)) for l in detector.get_probabilities()]
         except self._error:
             return []
+        return apply_prior(ranked, self.prior_weight)
 
 
 class CascadeBackend(Backend):
-    """cld2 first; when it is unsure (not reliable, low share, or a short line), py3langid's
-    probabilities are added in and the best sum wins."""
+    """cld2 (strict mode) where it is sure, py3langid with the prior everywhere else.
+
+    cld2 is ~10x faster but confidently wrong on short lines and between close languages (it calls
+    much Indonesian Malay). So its answer is taken only for a line of at least `min_chars`, when it
+    calls the result reliable, covers at least `sure_at` of the text, is a language the caller
+    accepts, and is a common language (WEB_SHARE >= `common_share`); any other line goes to py3langid.
+    """
 
     name = "cld2+py3langid"
 
-    def __init__(self, sure_at: float = 0.9, short_chars: int = 40):
-        self._cld2 = Cld2Backend()
-        self._py3 = Py3langidBackend()
+    def __init__(self, prior_weight: float = 0.0, min_chars: int = 30, sure_at: float = 0.8,
+                 common_share: float = 0.3):
+        self._cld2 = Cld2Backend(best_effort=False)
+        self._py3 = Py3langidBackend(prior_weight)
+        self.min_chars = min_chars
         self.sure_at = sure_at
-        self.short_chars = short_chars
+        self.common_share = common_share
 
-    def rank(self, text: str) -> list[tuple[str, float]]:
-        first = self._cld2.rank(text)
-        if first and first[0][1] >= self.sure_at and len(text) > self.short_chars:
-            return first
-        scores: dict[str, float] = {}
-        for lang, p in first:
-            scores[lang] = scores.get(lang, 0.0) + p
-        for lang, p in self._py3.rank(text):
-            scores[lang] = scores.get(lang, 0.0) + p
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [(lang, p / 2.0) for lang, p in ranked]
+    def rank(self, text: str, accept=None) -> list[tuple[str, float]]:
+        if len(text) >= self.min_chars:
+            first = self._cld2.rank(text)
+            if first:
+                lang, p = first[0]
+                if (p >= self.sure_at and WEB_SHARE.get(lang, WEB_SHARE_DEFAULT) >= self.common_share
+                        and (accept is None or accept(lang))):
+                    return first
+        return self._py3.rank(text, accept)
 
 
 BACKENDS = {
+    "cld2+py3langid": CascadeBackend,
     "cld2": Cld2Backend,
     "py3langid": Py3langidBackend,
     "langdetect": LangdetectBackend,
-    "cld2+py3langid": CascadeBackend,
 }
+DEFAULT_BACKEND = "cld2+py3langid"
+DEFAULT_PRIOR_WEIGHT = 0.3
 
 _BACKEND_LOCK = threading.Lock()
-_BACKEND_CACHE: dict[str, Backend] = {}
+_BACKEND_CACHE: dict[tuple[str, float], Backend] = {}
 
 
-def get_backend(name: str) -> Backend:
-    """One instance per process and name (models load once; langdetect is seeded once)."""
-    backend = _BACKEND_CACHE.get(name)
+def get_backend(name: str, prior_weight: float = DEFAULT_PRIOR_WEIGHT) -> Backend:
+    """One instance per process, name and prior weight (models load once; langdetect is seeded once)."""
+    key = (name, prior_weight)
+    backend = _BACKEND_CACHE.get(key)
     if backend is None:
         if name not in BACKENDS:
             raise ValueError(f"unknown language backend {name!r}; choose one of {', '.join(BACKENDS)}")
         with _BACKEND_LOCK:
-            backend = _BACKEND_CACHE.get(name)
+            backend = _BACKEND_CACHE.get(key)
             if backend is None:
-                backend = BACKENDS[name]()
-                _BACKEND_CACHE[name] = backend
+                backend = BACKENDS[name]() if name == "cld2" else BACKENDS[name](prior_weight=prior_weight)
+                _BACKEND_CACHE[key] = backend
     return backend
 
 
-DEFAULT_BACKEND = "cld2+py3langid"
-
-
 # --- per text --------------------------------------------------------------------------------------
+
+# Letters of the alphabets that share a script. A line with letters outside a language's alphabet
+# (beyond a little noise: quoted words, names) is not in that language: Ukrainian і/ї/є/ґ are not
+# Russian, Russian ы/э/ё are not Bulgarian or Ukrainian, Persian پ/چ/ژ/گ are not Arabic.
+_RU = set("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")
+ALPHABETS = {
+    "ru": _RU,
+    "uk": (_RU - set("ёъыэ")) | set("іїєґ"),
+    "be": (_RU - set("ищъ")) | set("іў"),
+    "bg": _RU - set("ёыэ"),
+    "sr": set("абвгдђежзијклљмнњопрстћуфхцчџш"),
+    "mk": set("абвгдѓежзѕијклљмнњопрстќуфхцчџш"),
+    "kk": _RU | set("әғқңөұүһі"),
+    "ar": set("ءآأؤإئابةتثجحخدذرزسشصضطظعغفقكلمنهوىيٱ"),
+    "fa": set("ءآأؤإئابتثجحخدذرزسشصضطظعغفقلمنهوپچژگکیةيك"),
+    "ur": set("ءآأؤئابتثجحخدذرزسشصضطظعغفقلمنوپچژگکیٹڈڑںےھۀۂۃہۓ"),
+}
+# Letters allowed outside the alphabet before a language is ruled out.
+_ALPHABET_NOISE = 0.03
+
+
+_HISTORIC_CYRILLIC = "ѣѳѵѫѭ"
+_ALPHABET_UNION = {
+    script: frozenset().union(*(ALPHABETS[lang] for lang in langs if lang in ALPHABETS))
+    for script, langs in SCRIPT_CANDIDATES.items()
+}
+
+
+def _alphabet_filter(text: str, script: str) -> frozenset:
+    """Languages of `script` whose alphabet does not fit the text's letters. Only letters of some
+    listed alphabet count (marks, digits, punctuation and historic letters are neutral); if every
+    language would be ruled out, none is."""
+    known = _ALPHABET_UNION.get(script)
+    if not known:
+        return frozenset()
+    lower = text.lower()
+    if script == "Cyrl" and any(ch in lower for ch in _HISTORIC_CYRILLIC):
+        return frozenset()  # pre-1918 Russian or pre-1945 Bulgarian spelling: modern alphabets do not apply
+    present = set(lower) & known
+    if not present:
+        return frozenset()
+    counts = {ch: lower.count(ch) for ch in present}
+    total = sum(counts.values())
+    ruled_out = set()
+    candidates = [lang for lang in SCRIPT_CANDIDATES[script] if lang in ALPHABETS]
+    for lang in candidates:
+        foreign = sum(n for ch, n in counts.items() if ch not in ALPHABETS[lang])
+        if foreign > _ALPHABET_NOISE * total:
+            ruled_out.add(lang)
+    if len(ruled_out) == len(candidates):
+        return frozenset()
+    return frozenset(ruled_out)
+
 
 def _pick(ranked: list[tuple[str, float]], allowed) -> Optional[tuple[str, float]]:
     for lang, p in ranked:
@@ -377,33 +467,15 @@ def _pick(ranked: list[tuple[str, float]], allowed) -> Optional[tuple[str, float
     return None
 
 
-def _cyrillic_guess(text: str) -> str:
-    """Letters found in one Cyrillic alphabet only, when the backend gives no Cyrillic answer."""
-    lower = text.lower()
-    if any(ch in lower for ch in "ієїґ"):
-        return "uk"
-    if "ў" in lower:
-        return "be"
-    if any(ch in lower for ch in "ђћџљњ"):
-        return "sr"
-    if any(ch in lower for ch in "ѓќѕ"):
-        return "mk"
-    if any(ch in lower for ch in "ғқңүұһә"):
-        return "kk"
-    if "ъ" in lower and not any(ch in lower for ch in "ыэё"):
-        return "bg"
-    return "ru"
+def _alphabet_guess(script: str, ruled_out) -> str:
+    for lang in SCRIPT_CANDIDATES[script]:
+        if lang not in ruled_out:
+            return lang
+    return SCRIPT_FALLBACK[script]
 
 
-def _arabic_guess(text: str) -> str:
-    if any(ch in text for ch in "ٹڈڑںےھ"):
-        return "ur"
-    if any(ch in text for ch in "پچژگکی"):
-        return "fa"
-    return "ar"
-
-
-def detect_text(text: str, backend: str = DEFAULT_BACKEND) -> LineLanguage:
+def detect_text(text: str, backend: str = DEFAULT_BACKEND,
+                prior_weight: float = DEFAULT_PRIOR_WEIGHT) -> LineLanguage:
     """The language of one line or paragraph."""
     counts = script_counts(text)
     script, share = dominant_script(counts)
@@ -415,26 +487,30 @@ def detect_text(text: str, backend: str = DEFAULT_BACKEND) -> LineLanguage:
     if script in SCRIPT_LANGUAGE:
         return LineLanguage(SCRIPT_LANGUAGE[script], round(share, 4),
                             "Kore" if script == "Hang" else script)
-    ranked = get_backend(backend).rank(text)
     if script == "Latn":
-        picked = _pick(ranked, lambda lang: lang not in NON_LATIN and lang != UND)
-        if picked is None:
-            return LineLanguage(UND, 0.0, "Latn")
+        def accept(lang):
+            return lang not in NON_LATIN and lang != UND
     elif script in SCRIPT_CANDIDATES:
         candidates = SCRIPT_CANDIDATES[script]
-        picked = _pick(ranked, lambda lang: lang in candidates)
-        if picked is None:
-            guess = {"Cyrl": _cyrillic_guess, "Arab": _arabic_guess}.get(script)
-            picked = (guess(text) if guess else SCRIPT_FALLBACK[script], 0.3)
+        ruled_out = _alphabet_filter(text, script)
+
+        def accept(lang):
+            return lang in candidates and lang not in ruled_out
     else:  # a script we have no language for
         return LineLanguage(UND, 0.0, script)
+    picked = _pick(get_backend(backend, prior_weight).rank(text, accept), accept)
+    if picked is None:
+        if script == "Latn":
+            return LineLanguage(UND, 0.0, "Latn")
+        picked = (_alphabet_guess(script, ruled_out), 0.3)
     lang, p = picked
     return LineLanguage(lang, round(max(0.0, min(1.0, p)) * share, 4), script)
 
 
-def detect_lines(lines: Iterable[str], backend: str = DEFAULT_BACKEND) -> list[LineLanguage]:
+def detect_lines(lines: Iterable[str], backend: str = DEFAULT_BACKEND,
+                 prior_weight: float = DEFAULT_PRIOR_WEIGHT) -> list[LineLanguage]:
     """One LineLanguage per line; blank or letterless lines are `und`."""
-    return [detect_text(line, backend) if line.strip() else UNDETERMINED for line in lines]
+    return [detect_text(line, backend, prior_weight) if line.strip() else UNDETERMINED for line in lines]
 
 
 # --- runs and document summary ---------------------------------------------------------------------
@@ -482,19 +558,23 @@ def language_runs(line_langs: Sequence[LineLanguage], indices: Optional[Sequence
     return runs
 
 
+def _settings(cfg) -> tuple[str, float]:
+    if cfg is None:
+        return DEFAULT_BACKEND, DEFAULT_PRIOR_WEIGHT
+    return cfg.backend, cfg.prior_weight
+
+
 def annotate_lines(doc: Document, cfg) -> Document:
     """Label every line of the document (`doc.notes["line_langs"]`, one LineLanguage per line)."""
-    backend = cfg.backend if cfg is not None else DEFAULT_BACKEND
-    return doc.with_notes(line_langs=tuple(detect_lines(doc.lines, backend)))
+    return doc.with_notes(line_langs=tuple(detect_lines(doc.lines, *_settings(cfg))))
 
 
 def summarize_document(doc: Document, cfg) -> Document:
     """The document's language over its kept lines: the language with most letters, its share, the
     script, and the runs. Rejects the document (reason `language`) if that language is not allowed."""
-    backend = cfg.backend if cfg is not None else DEFAULT_BACKEND
     line_langs = doc.notes.get("line_langs")
     if line_langs is None or len(line_langs) != len(doc.lines):
-        line_langs = tuple(detect_lines(doc.lines, backend))
+        line_langs = tuple(detect_lines(doc.lines, *_settings(cfg)))
         doc = doc.with_notes(line_langs=line_langs)
     kept = doc.kept_indices()
     weight: dict[str, float] = {}
