@@ -37,6 +37,7 @@ def build_summary(counters: dict[str, int], wall_time_s: float, **context) -> di
         "duplicates": duplicates,
         "accounting_ok": docs_in == clean + rejected + duplicates,
         "rejected_by_reason": _prefixed(counters, "rejected."),
+        "clean_by_lang": _prefixed(counters, "clean_lang."),
         "removed_lines_by_rule": _prefixed(counters, "removed_lines."),
         "bytes_in": bytes_in,
         "bytes_out": counters.get("bytes_out", 0),
@@ -57,8 +58,9 @@ def _size(n: int) -> str:
 
 def format_summary(s: dict) -> str:
     """A readable table of the summary."""
-    rows = [("documents in", f"{s['docs_in']:,}"), ("clean", f"{s['clean']:,}"),
-            ("rejected", f"{s['rejected']:,}")]
+    rows = [("documents in", f"{s['docs_in']:,}"), ("clean", f"{s['clean']:,}")]
+    rows += [(f"  {lang}", f"{n:,}") for lang, n in s.get("clean_by_lang", {}).items()]
+    rows.append(("rejected", f"{s['rejected']:,}"))
     rows += [(f"  {reason}", f"{n:,}") for reason, n in s["rejected_by_reason"].items()]
     rows.append(("duplicates", f"{s['duplicates']:,}"))
     removed = s["removed_lines_by_rule"]

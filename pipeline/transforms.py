@@ -117,4 +117,5 @@ class CountWritten(beam.DoFn):
         count(f"written.{self.kind}")
         if self.kind == "clean":
             count("bytes_out", len(record["text"].encode("utf-8")))
+            count(f"clean_lang.{record.get('lang') or 'none'}")
         yield record

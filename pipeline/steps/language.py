@@ -253,11 +253,18 @@ WEB_SHARE = {
 WEB_SHARE_DEFAULT = 0.01
 
 
+@lru_cache(maxsize=8)
+def _prior_factors(weight: float) -> dict[str, float]:
+    return {lang: share ** weight for lang, share in WEB_SHARE.items()}
+
+
 def apply_prior(ranked: list[tuple[str, float]], weight: float) -> list[tuple[str, float]]:
     """Multiply probabilities by WEB_SHARE**weight and renormalise (weight 0 leaves them as they are)."""
     if weight <= 0 or not ranked:
         return ranked
-    scored = [(lang, p * WEB_SHARE.get(lang, WEB_SHARE_DEFAULT) ** weight) for lang, p in ranked]
+    factors = _prior_factors(weight)
+    default = WEB_SHARE_DEFAULT ** weight
+    scored = [(lang, p * factors.get(lang, default)) for lang, p in ranked]
     total = sum(p for _lang, p in scored) or 1.0
     return sorted(((lang, p / total) for lang, p in scored), key=lambda kv: (-kv[1], kv[0]))
 
@@ -315,9 +322,11 @@ class Py3langidBackend(Backend):
 
         self._identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         self.prior_weight = prior_weight
+        self._codes = {lang: normalize_code(lang) for lang in self._identifier.nb_classes}
 
     def rank(self, text: str, accept=None) -> list[tuple[str, float]]:
-        ranked = [(normalize_code(lang), float(p)) for lang, p in self._identifier.rank(text)]
+        codes = self._codes
+        ranked = [(codes[lang], p) for lang, p in self._identifier.rank(text)]
         return apply_prior(ranked, self.prior_weight)[:10]
 
 
@@ -359,7 +368,7 @@ class CascadeBackend(Backend):
     name = "cld2+py3langid"
 
     def __init__(self, prior_weight: float = 0.0, min_chars: int = 30, sure_at: float = 0.8,
-                 common_share: float = 0.3):
+                 common_share: float = 0.1):
         self._cld2 = Cld2Backend(best_effort=False)
         self._py3 = Py3langidBackend(prior_weight)
         self.min_chars = min_chars
@@ -570,8 +579,13 @@ def annotate_lines(doc: Document, cfg) -> Document:
 
 
 def summarize_document(doc: Document, cfg) -> Document:
-    """The document's language over its kept lines: the language with most letters, its share, the
-    script, and the runs. Rejects the document (reason `language`) if that language is not allowed."""
+    """The document's language over its kept lines and the runs of languages among them.
+
+    The main language is the one with the largest share of the kept text's UTF-8 bytes (bytes rather
+    than characters, so a Chinese line and its English translation weigh about the same);
+    `lang_confidence` is that share times the mean confidence of its lines. Rejects the document
+    (reason `language`) if the language is not in `cfg.allowed` or the confidence is below
+    `cfg.min_confidence`."""
     line_langs = doc.notes.get("line_langs")
     if line_langs is None or len(line_langs) != len(doc.lines):
         line_langs = tuple(detect_lines(doc.lines, *_settings(cfg)))
@@ -584,7 +598,7 @@ def summarize_document(doc: Document, cfg) -> Document:
         ll = line_langs[i]
         if ll.lang == UND:
             continue
-        w = float(len(doc.lines[i]))
+        w = float(len(doc.lines[i].encode("utf-8", "surrogatepass")))
         weight[ll.lang] = weight.get(ll.lang, 0.0) + w
         conf_sum[ll.lang] = conf_sum.get(ll.lang, 0.0) + w * ll.confidence
         scripts.setdefault(ll.lang, {})
