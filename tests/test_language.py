@@ -97,6 +97,28 @@ def test_shared_scripts_go_to_the_backend(text, lang):
     assert detect_text(text).lang == lang
 
 
+@pytest.mark.parametrize("text, not_lang", [
+    ("і все", "ru"),                 # і, ї, є, ґ are not in the Russian alphabet (the model says ru)
+    ("Київ і Львів", "ru"),
+    ("Мы были там вчера", "uk"),     # ы is in neither the Ukrainian nor the Bulgarian alphabet
+    ("Мы были там вчера", "bg"),
+    ("نگاه کنید", "ar"),             # گ and ک are Persian letters, not Arabic ones
+])
+def test_letters_outside_an_alphabet_rule_the_language_out(text, not_lang):
+    for backend in sorted(language.BACKENDS):
+        assert detect_text(text, backend).lang != not_lang
+    assert language._alphabet_filter(text, detect_text(text).script) >= {not_lang}
+
+
+def test_the_web_share_prior_settles_close_languages():
+    # Indonesian; the model alone leans Malay on so short a line
+    assert detect_text("Saya tidak tahu", prior_weight=0.0).lang == "ms"
+    assert detect_text("Saya tidak tahu").lang == "id"
+    ranked = language.apply_prior([("ms", 0.5), ("id", 0.5)], 0.3)
+    assert ranked[0][0] == "id" and abs(sum(p for _l, p in ranked) - 1.0) < 1e-9
+    assert language.apply_prior([("ms", 0.6), ("id", 0.4)], 0.0) == [("ms", 0.6), ("id", 0.4)]
+
+
 def test_answers_stay_within_the_script():
     # a Cyrillic line is never given a Latin-script language, a Latin line never a CJK one
     assert detect_text("Ы").script == "Cyrl" and detect_text("Ы").lang in language.SCRIPT_CANDIDATES["Cyrl"]

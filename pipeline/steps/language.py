@@ -9,8 +9,9 @@ Two passes:
    Devanagari, ...). Its answer is only taken if it is a language written in that script, so no
    Han-only line can come out as ko or ja and no Latin line as zh.
 
-Backends: `cld2` (pycld2; fast), `py3langid`, `langdetect` (seeded once per process) and
-`cld2+py3langid` (cld2 first, py3langid when cld2 is unsure). All are deterministic.
+Backends: `cld2+py3langid` (the default: cld2 where it is sure, py3langid with a web-share prior for
+everything else; see CascadeBackend), `cld2` (pycld2, bestEffort), `py3langid` and `langdetect`
+(seeded once per process). All are deterministic. Figures: README, "Language identification".
 
 Document level: `annotate_lines` labels every line early (the translated-halves step reads the runs),
 `summarize_document` runs late and summarises the lines that are still kept.
