@@ -325,9 +325,12 @@ class Py3langidBackend(Backend):
         self.prior_weight = prior_weight
         self._codes = {lang: normalize_code(lang) for lang in self._identifier.nb_classes}
 
+    # Its tokenizer is pure Python: a longer text costs time and changes nothing.
+    MAX_CHARS = 3000
+
     def rank(self, text: str, accept=None) -> list[tuple[str, float]]:
         codes = self._codes
-        ranked = [(codes[lang], p) for lang, p in self._identifier.rank(text)]
+        ranked = [(codes[lang], p) for lang, p in self._identifier.rank(text[:self.MAX_CHARS])]
         return apply_prior(ranked, self.prior_weight)[:10]
 
 
