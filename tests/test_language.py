@@ -146,6 +146,44 @@ def test_runs_over_a_subset_of_lines():
     assert language_runs([_ll("und")] * 2) == [{"lang": "und", "start": 0, "end": 1, "lines": 2}]
 
 
+def _line(lang, confidence, script):
+    return LineLanguage(lang, confidence, script)
+
+
+def test_a_misread_line_inside_an_article_does_not_split_it():
+    en, pl = _line("en", 0.99, "Latn"), _line("pl", 0.97, "Latn")
+    assert [r["lang"] for r in language_runs([en, en, pl, en, en])] == ["en"]
+    # a different script is a real island: a Chinese line quoted in an English article stays apart
+    zh = _line("zh-Hans", 1.0, "Hans")
+    assert [r["lang"] for r in language_runs([en, en, zh, en, en])] == ["en", "zh-Hans", "en"]
+
+
+def test_an_unsure_title_joins_the_half_it_belongs_to():
+    title = _line("fo", 0.4, "Latn")  # a short Icelandic title read as Faroese
+    body = [_line("is", 0.98, "Latn")] * 4 + [_line("en", 0.99, "Latn")] * 4
+    assert language_runs([title] + body) == [
+        {"lang": "is", "start": 0, "end": 4, "lines": 5}, {"lang": "en", "start": 5, "end": 8, "lines": 4}]
+    # a sure one-line paragraph at the end is a segment of its own
+    assert [r["lang"] for r in language_runs(body + [_line("fr", 0.99, "Latn")])] == ["is", "en", "fr"]
+
+
+def test_few_han_characters_next_to_japanese_are_kanji():
+    ja = _line("ja", 0.98, "Jpan")
+    lines = ["1時間前", "東京都の新しい交通政策が発表されました。", "記者会見は午後に行われる予定です。"]
+    lls = detect_lines(lines)
+    assert lls[0].lang.startswith("zh-")          # Han only: Chinese, line by line
+    assert [r["lang"] for r in language_runs(lls)] == ["ja"]
+    long_zh = detect_text("东京都今天发布了新的交通政策，记者会将于下午举行。")
+    assert [r["lang"] for r in language_runs([ja, ja, long_zh, long_zh])] == ["ja", "zh-Hans"]
+
+
+def test_chinese_lines_without_variant_evidence_join_the_variant_around_them():
+    lines = ["臺灣總統今天在臺北發表談話。", "中国人民", "兩岸關係的穩定是各方共同的願望。", "大家都很高兴"]
+    lls = detect_lines(lines)
+    assert [ll.lang for ll in lls][:3] == ["zh-Hant", "zh-Hans", "zh-Hant"]  # no evidence: zh-Hans
+    assert [r["lang"] for r in language_runs(lls)] == ["zh-Hant"]
+
+
 # --- seeds -------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("prefix, switch", [("000", 45), ("001", 30), ("002", 35)])

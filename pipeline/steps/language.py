@@ -160,14 +160,15 @@ def script_counts(text: str) -> dict[str, int]:
     return counts
 
 
-def dominant_script(counts: dict[str, int]) -> tuple[str, float]:
-    """(script, share of the letters). Han, kana and Hangul count together as CJK and are resolved to
-    `Hang` (Korean), `Jpan` (Japanese) or `Hani` (Chinese) by their mix."""
+def script_shares(counts: dict[str, int]) -> dict[str, float]:
+    """Each script's share of the letters, CJK characters weighing _CJK_WEIGHT letters. Han, kana
+    and Hangul count together as CJK and are resolved to `Hang` (Korean), `Jpan` (Japanese) or `Hani`
+    (Chinese) by their mix."""
     if not counts:
-        return "Zyyy", 0.0
+        return {}
     han, kana, hangul = counts.get("Hani", 0), counts.get("Kana", 0), counts.get("Hang", 0)
     cjk = han + kana + hangul
-    weighted = {k: v for k, v in counts.items() if k not in ("Hani", "Kana", "Hang")}
+    weighted = {k: float(v) for k, v in counts.items() if k not in ("Hani", "Kana", "Hang")}
     if cjk:
         if hangul and hangul >= kana and hangul * 5 >= cjk:
             cjk_script = "Hang"
@@ -177,8 +178,16 @@ def dominant_script(counts: dict[str, int]) -> tuple[str, float]:
             cjk_script = "Hani"
         weighted[cjk_script] = cjk * _CJK_WEIGHT
     total = sum(weighted.values())
-    script = max(sorted(weighted), key=lambda k: weighted[k])
-    return script, weighted[script] / total
+    return {k: v / total for k, v in weighted.items()}
+
+
+def dominant_script(counts: dict[str, int]) -> tuple[str, float]:
+    """(script, share of the letters) of the script with the largest share; `Zyyy` if no letters."""
+    shares = script_shares(counts)
+    if not shares:
+        return "Zyyy", 0.0
+    script = max(sorted(shares), key=lambda k: shares[k])
+    return script, shares[script]
 
 
 # --- zh-Hans / zh-Hant -----------------------------------------------------------------------------
@@ -487,37 +496,63 @@ def _alphabet_guess(script: str, ruled_out) -> str:
     return SCRIPT_FALLBACK[script]
 
 
+# Han characters from which a Han-only line is surely Chinese rather than a kanji/hanja fragment.
+_HAN_SURE_CHARS = 8
+
+# A second script with at least this share of a line's letters also has its languages considered
+# (e.g. a Russian sentence quoting an English name: 'Об этом сообщает The Straits Times.').
+_SECOND_SCRIPT_SHARE = 0.3
+
+
+def _acceptor(script: str, text: str):
+    """The predicate `lang -> bool` for languages of a shared script that fit the text's letters."""
+    if script == "Latn":
+        return lambda lang: lang not in NON_LATIN and lang != UND
+    candidates = SCRIPT_CANDIDATES[script]
+    ruled_out = _alphabet_filter(text, script)
+    return lambda lang: lang in candidates and lang not in ruled_out
+
+
 def detect_text(text: str, backend: str = DEFAULT_BACKEND,
                 prior_weight: float = DEFAULT_PRIOR_WEIGHT) -> LineLanguage:
     """The language of one line or paragraph."""
     counts = script_counts(text)
-    script, share = dominant_script(counts)
-    if script == "Zyyy":
+    shares = script_shares(counts)
+    if not shares:
         return UNDETERMINED
+    script = max(sorted(shares), key=lambda k: shares[k])
+    share = shares[script]
     if script == "Hani":
         lang, conf = chinese_variant(text)
-        return LineLanguage(lang, round(share * conf, 4), "Hant" if lang == "zh-Hant" else "Hans")
+        # a few Han characters alone could as well be Japanese or Korean (a kanji/hanja headline)
+        length = min(1.0, counts.get("Hani", 0) / _HAN_SURE_CHARS)
+        return LineLanguage(lang, round(share * conf * length, 4), "Hant" if lang == "zh-Hant" else "Hans")
     if script in SCRIPT_LANGUAGE:
         return LineLanguage(SCRIPT_LANGUAGE[script], round(share, 4),
                             "Kore" if script == "Hang" else script)
-    if script == "Latn":
-        def accept(lang):
-            return lang not in NON_LATIN and lang != UND
-    elif script in SCRIPT_CANDIDATES:
-        candidates = SCRIPT_CANDIDATES[script]
-        ruled_out = _alphabet_filter(text, script)
-
-        def accept(lang):
-            return lang in candidates and lang not in ruled_out
-    else:  # a script we have no language for
+    if script != "Latn" and script not in SCRIPT_CANDIDATES:  # a script we have no language for
         return LineLanguage(UND, 0.0, script)
+    # the dominant shared script, and a second one if it holds a good part of the letters
+    scripts = [script] + [
+        other for other in sorted(shares, key=lambda k: (-shares[k], k))
+        if other != script and shares[other] >= _SECOND_SCRIPT_SHARE
+        and (other == "Latn" or other in SCRIPT_CANDIDATES)
+    ]
+    acceptors = [(s, _acceptor(s, text)) for s in scripts]
+
+    def accept(lang):
+        return any(ok(lang) for _s, ok in acceptors)
+
     picked = _pick(get_backend(backend, prior_weight).rank(text, accept), accept)
     if picked is None:
         if script == "Latn":
             return LineLanguage(UND, 0.0, "Latn")
-        picked = (_alphabet_guess(script, ruled_out), 0.3)
+        ruled_out = _alphabet_filter(text, script)
+        return LineLanguage(_alphabet_guess(script, ruled_out), round(0.3 * share, 4), script)
     lang, p = picked
-    return LineLanguage(lang, round(max(0.0, min(1.0, p)) * share, 4), script)
+    lang_script = next(s for s, ok in acceptors if ok(lang))
+    share = sum(shares[s] for s in scripts)
+    return LineLanguage(lang, round(max(0.0, min(1.0, p)) * min(1.0, share), 4), lang_script)
 
 
 def detect_lines(lines: Iterable[str], backend: str = DEFAULT_BACKEND,
@@ -528,14 +563,32 @@ def detect_lines(lines: Iterable[str], backend: str = DEFAULT_BACKEND,
 
 # --- runs and document summary ---------------------------------------------------------------------
 
+_CJK_LANGS = frozenset({"zh-Hans", "zh-Hant", "ja", "ko"})
+_HAN_SCRIPTS = frozenset({"Hans", "Hant"})
+# A line at least this sure of its language is not an island to be absorbed at a document's edge
+# or between two different languages.
+_SURE_LINE = 0.9
+# A Han-only line next to Japanese or Korean is taken for kanji/hanja below this confidence (a few
+# characters; a long Han-only line is Chinese).
+_SHORT_HAN_LINE = 0.45
+
+
 def language_runs(line_langs: Sequence[LineLanguage], indices: Optional[Sequence[int]] = None,
-                  min_confidence: float = 0.0) -> list[dict]:
+                  min_confidence: float = 0.0, max_island_lines: int = 2) -> list[dict]:
     """Contiguous runs of one language over the given line indices (default: all lines).
 
-    `und` lines (blank, numbers, timestamps) and lines below `min_confidence` do not break a run:
-    inside a run they join it, before the first run they join the first one. Each run is
-    `{"lang", "start", "end", "lines"}`: first and last input line index (inclusive) and the number
-    of lines it covers. A document with no language at all gives one `und` run.
+    Each run is `{"lang", "start", "end", "lines"}`: its first and last input line index (inclusive)
+    and the number of the given lines it covers. A document with no language at all gives one `und`
+    run. Smoothing, so that runs are the document's parts rather than its odd lines:
+
+    - `und` lines (blank, numbers, timestamps) and lines below `min_confidence` never break a run:
+      inside a run they join it, before the first run they join the first one, between two runs the
+      one before.
+    - An island of at most `max_island_lines` lines in the same script as its neighbours joins them:
+      between two runs of one language always (a misread name-heavy line inside an article); at the
+      document's edge or between two languages when it is unsure of itself (a short title) and only
+      one neighbour fits. A Han-only line counts as fitting Chinese, Japanese and Korean runs (kanji,
+      hanja; a line without variant-specific characters is no evidence of zh-Hans or zh-Hant).
     """
     if indices is None:
         indices = range(len(line_langs))
@@ -549,25 +602,112 @@ def language_runs(line_langs: Sequence[LineLanguage], indices: Optional[Sequence
         if ll.lang == UND or ll.confidence < min_confidence:
             pending.append(i)
             continue
-        if runs and runs[-1]["lang"] == ll.lang:
+        family = _family(ll.lang)
+        if runs and runs[-1]["_family"] == family:
             run = runs[-1]
             run["end"] = i
             run["lines"] += len(pending) + 1
         else:
             if runs and pending:
-                # und lines between two languages stay with the run before them
                 runs[-1]["end"] = pending[-1]
                 runs[-1]["lines"] += len(pending)
                 pending = []
             start = pending[0] if pending else i
-            runs.append({"lang": ll.lang, "start": start, "end": i, "lines": len(pending) + 1})
+            runs.append({"start": start, "end": i, "lines": len(pending) + 1, "_family": family,
+                         "_n": 0, "_scripts": set(), "_conf": 0.0, "_votes": {}})
+        run = runs[-1]
+        run["_n"] += 1
+        run["_scripts"].add(ll.script)
+        run["_conf"] = max(run["_conf"], ll.confidence)
+        run["_votes"][ll.lang] = run["_votes"].get(ll.lang, 0.0) + max(ll.confidence, 0.01)
         pending = []
     if pending:
         if runs:
             runs[-1]["end"] = pending[-1]
             runs[-1]["lines"] += len(pending)
         else:
-            runs.append({"lang": UND, "start": pending[0], "end": pending[-1], "lines": len(pending)})
+            return [{"lang": UND, "start": pending[0], "end": pending[-1], "lines": len(pending)}]
+    for run in runs:
+        _elect(run)
+    runs = _absorb_islands(runs, max_island_lines)
+    return [{"lang": r["lang"], "start": r["start"], "end": r["end"], "lines": r["lines"]} for r in runs]
+
+
+def _family(lang: str) -> str:
+    """zh-Hans and zh-Hant lines form one run (a line without variant-specific characters is no
+    evidence either way); the run is named by the variant its lines vote for."""
+    return "zh" if lang.startswith("zh-") else lang
+
+
+def _elect(run: dict) -> None:
+    votes = run["_votes"]
+    run["lang"] = max(sorted(votes), key=lambda k: votes[k])
+
+
+def _fits(island: dict, neighbour: dict) -> bool:
+    """The island's scripts are its neighbour's (a Han-only island fits any CJK language)."""
+    return all(s in neighbour["_scripts"] or (s in _HAN_SCRIPTS and neighbour["lang"] in _CJK_LANGS)
+               for s in island["_scripts"])
+
+
+def _unsure(island: dict, neighbour: dict) -> bool:
+    if island["_scripts"] <= _HAN_SCRIPTS and neighbour["lang"] in ("ja", "ko"):
+        return island["_conf"] < _SHORT_HAN_LINE
+    return island["_conf"] < _SURE_LINE
+
+
+def _merge(first: dict, second: dict) -> dict:
+    """One run from two adjacent ones; the larger one's language (and family) wins unless they are
+    one family, whose votes then add up."""
+    keep = first if first["_n"] >= second["_n"] else second
+    if first["_family"] == second["_family"]:
+        votes = dict(first["_votes"])
+        for lang, v in second["_votes"].items():
+            votes[lang] = votes.get(lang, 0.0) + v
+    else:
+        votes = dict(keep["_votes"])
+    merged = {"start": first["start"], "end": second["end"], "lines": first["lines"] + second["lines"],
+              "_family": keep["_family"], "_n": first["_n"] + second["_n"],
+              "_scripts": set(keep["_scripts"]), "_conf": keep["_conf"], "_votes": votes}
+    _elect(merged)
+    return merged
+
+
+def _coalesce(runs: list[dict]) -> list[dict]:
+    out: list[dict] = []
+    for run in runs:
+        if out and out[-1]["_family"] == run["_family"]:
+            out[-1] = _merge(out[-1], run)
+        else:
+            out.append(run)
+    return out
+
+
+def _absorb_islands(runs: list[dict], max_island_lines: int) -> list[dict]:
+    changed = True
+    while changed and len(runs) > 1:
+        changed = False
+        for k, island in enumerate(runs):
+            if island["_n"] > max_island_lines:
+                continue
+            prev = runs[k - 1] if k > 0 else None
+            nxt = runs[k + 1] if k + 1 < len(runs) else None
+            if (prev and nxt and prev["_family"] == nxt["_family"] and _fits(island, prev) and _fits(island, nxt)
+                    and prev["_n"] + nxt["_n"] > island["_n"]):
+                runs[k - 1:k + 2] = [_merge(_merge(prev, island), nxt)]
+                runs = _coalesce(runs)
+                changed = True
+                break
+            hosts = [nb for nb in (prev, nxt)
+                     if nb and nb["_n"] > island["_n"] and _fits(island, nb) and _unsure(island, nb)]
+            if len(hosts) == 1:
+                if hosts[0] is prev:
+                    runs[k - 1:k + 1] = [_merge(prev, island)]
+                else:
+                    runs[k:k + 2] = [_merge(island, nxt)]
+                runs = _coalesce(runs)
+                changed = True
+                break
     return runs
 
 
