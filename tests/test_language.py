@@ -178,9 +178,9 @@ def test_few_han_characters_next_to_japanese_are_kanji():
 
 
 def test_chinese_lines_without_variant_evidence_join_the_variant_around_them():
-    lines = ["臺灣總統今天在臺北發表談話。", "中国人民", "兩岸關係的穩定是各方共同的願望。", "大家都很高兴"]
+    lines = ["臺灣總統今天在臺北發表談話。", "大家今天都在公司工作", "兩岸關係的穩定是各方共同的願望。", "大家都很高兴"]
     lls = detect_lines(lines)
-    assert [ll.lang for ll in lls][:3] == ["zh-Hant", "zh-Hans", "zh-Hant"]  # no evidence: zh-Hans
+    assert [ll.lang for ll in lls] == ["zh-Hant", "zh-Hans", "zh-Hant", "zh-Hans"]  # line 1: no evidence
     assert [r["lang"] for r in language_runs(lls)] == ["zh-Hant"]
 
 
@@ -221,6 +221,14 @@ def test_annotate_then_summarize_over_kept_lines():
     assert doc.extra["lang_confidence"] > 0.8
     kept = doc.kept_indices()
     assert doc.extra["segments"] == [{"lang": "en", "start": 45, "end": kept[-1], "lines": len(kept)}]
+
+
+def test_a_traditional_chinese_document_with_neutral_lines_is_zh_hant():
+    lines = ["臺灣總統今天在臺北發表談話。", "大家今天都在", "兩岸關係的穩定是各方共同的願望。",
+             "2025-11-24 22:19:13", "大家今天都在公司工作，明天也在公司工作，大家都在公司工作"]
+    doc = summarize_document(annotate_lines(_doc(lines), None), None)
+    assert (doc.lang, doc.extra["script"]) == ("zh-Hant", "Hant")
+    assert doc.extra["segments"] == [{"lang": "zh-Hant", "start": 0, "end": 4, "lines": 5}]
 
 
 def test_documents_outside_the_allowed_languages_are_rejected():

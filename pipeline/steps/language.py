@@ -725,32 +725,36 @@ def annotate_lines(doc: Document, cfg) -> Document:
 def summarize_document(doc: Document, cfg) -> Document:
     """The document's language over its kept lines and the runs of languages among them.
 
-    The main language is the one with the largest share of the kept text's UTF-8 bytes (bytes rather
-    than characters, so a Chinese line and its English translation weigh about the same);
-    `lang_confidence` is that share times the mean confidence of its lines. Rejects the document
-    (reason `language`) if the language is not in `cfg.allowed` or the confidence is below
-    `cfg.min_confidence`."""
+    Lines count in the language of their run (`segments`, see language_runs), so a misread line
+    inside an article does not count for another language and Chinese lines without variant evidence
+    count for the variant around them. The main language is the one with the largest share of the
+    kept text's UTF-8 bytes (bytes rather than characters, so a Chinese line and its English
+    translation weigh about the same); `lang_confidence` is that share times the mean confidence of
+    its lines. Rejects the document (reason `language`) if the language is not in `cfg.allowed` or
+    the confidence is below `cfg.min_confidence`."""
     line_langs = doc.notes.get("line_langs")
     if line_langs is None or len(line_langs) != len(doc.lines):
         line_langs = tuple(detect_lines(doc.lines, *_settings(cfg)))
         doc = doc.with_notes(line_langs=line_langs)
     kept = doc.kept_indices()
+    segments = language_runs(line_langs, kept)
     weight: dict[str, float] = {}
     conf_sum: dict[str, float] = {}
     scripts: dict[str, dict[str, float]] = {}
-    for i in kept:
-        ll = line_langs[i]
-        if ll.lang == UND:
-            continue
-        w = float(len(doc.lines[i].encode("utf-8", "surrogatepass")))
-        weight[ll.lang] = weight.get(ll.lang, 0.0) + w
-        conf_sum[ll.lang] = conf_sum.get(ll.lang, 0.0) + w * ll.confidence
-        scripts.setdefault(ll.lang, {})
-        scripts[ll.lang][ll.script] = scripts[ll.lang].get(ll.script, 0.0) + w
-    segments = [
-        {"lang": r["lang"], "start": r["start"], "end": r["end"], "lines": r["lines"]}
-        for r in language_runs(line_langs, kept)
-    ]
+    k = 0
+    for run in segments:
+        while k < len(kept) and kept[k] <= run["end"]:
+            i = kept[k]
+            k += 1
+            ll = line_langs[i]
+            if ll.lang == UND or run["lang"] == UND:
+                continue
+            lang = run["lang"]
+            w = float(len(doc.lines[i].encode("utf-8", "surrogatepass")))
+            weight[lang] = weight.get(lang, 0.0) + w
+            conf_sum[lang] = conf_sum.get(lang, 0.0) + w * ll.confidence
+            scripts.setdefault(lang, {})
+            scripts[lang][ll.script] = scripts[lang].get(ll.script, 0.0) + w
     if not weight:
         lang, confidence, script = UND, 0.0, "Zyyy"
     else:
@@ -759,6 +763,8 @@ def summarize_document(doc: Document, cfg) -> Document:
         share = weight[lang] / total
         confidence = round(share * conf_sum[lang] / weight[lang], 4)
         script = max(sorted(scripts[lang]), key=lambda k: scripts[lang][k])
+        if lang.startswith("zh-"):  # lines without variant evidence were written as Hans
+            script = "Hant" if lang == "zh-Hant" else "Hans"
     doc = doc.replace(lang=lang).with_extra(
         lang_confidence=confidence, script=script, segments=segments,
     )
