@@ -2,11 +2,12 @@
 """Benchmark newsclean's language identification on a labelled set (e.g. shared/eval/langid).
 
 Usage: scripts/bench_langid.py CASES.jsonl.gz [--backend NAME ...] [--baseline] [--scorer PATH]
-       [--preds-dir DIR] [--json OUT]
+       [--preds-dir DIR] [--json OUT] [--halves shared/eval/halves/dev.jsonl.gz]
 
 For every backend: accuracy overall, per granularity (paragraph / sentence / short) and per language,
 the zh-Hans / zh-Hant distinction, and throughput (texts/s on all cases, MB/s of UTF-8 on the
-paragraph cases), all measured in this one run on one core. `--baseline` adds plain seeded langdetect
+paragraph cases), all measured in this one run on one core (tools take turns, the fastest pass
+counts). `--baseline` adds plain seeded langdetect
 (no script pass) for comparison. Accuracy uses the eval set's own scorer (score_langid.py, found next
 to the cases' folder or given with --scorer).
 """
@@ -55,18 +56,54 @@ class PlainLangdetect:
             return None
 
 
-def timed(predict, texts, repeats=3):
-    """Predictions and the fastest of `repeats` passes in seconds (the machine is shared: the minimum
-    is the figure least disturbed by other work)."""
-    for t in texts[:5]:  # warm up: models load
-        predict(t)
-    best, preds = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = [predict(t) for t in texts]
-        best = min(best, time.perf_counter() - start)
-        preds = preds or out
-    return preds, best
+def one_pass(predict, texts):
+    start = time.perf_counter()
+    preds = [predict(t) for t in texts]
+    return preds, time.perf_counter() - start
+
+
+def measure(tools, texts, paragraphs, rounds):
+    """Predictions on all texts and the fastest pass of each tool, over `rounds` rounds in which
+    every tool takes its turn (the machine is shared: interleaving spreads other work evenly over
+    the tools, the minimum is the figure least disturbed by it). Slow tools run all texts once."""
+    preds, secs_all, secs_para = {}, {}, {}
+    for label, predict, _slow in tools:
+        for t in texts[:5]:  # warm up: models load
+            predict(t)
+    for rnd in range(rounds):
+        for label, predict, slow in tools:
+            if rnd == 0 or not slow:
+                out, secs = one_pass(predict, texts)
+                preds.setdefault(label, out)
+                secs_all[label] = min(secs, secs_all.get(label, float("inf")))
+            _out, secs = one_pass(predict, paragraphs)
+            secs_para[label] = min(secs, secs_para.get(label, float("inf")))
+    return preds, secs_all, secs_para
+
+
+def score_runs(path):
+    """Language runs on a translated-halves set (shared/eval/halves/dev.jsonl.gz): how many positives
+    give exactly two runs in the two languages and switch at the gold line, how many one-language
+    negatives give one run."""
+    op = gzip.open if path.endswith(".gz") else open
+    with op(path, "rt", encoding="utf-8") as fh:
+        docs = [json.loads(line) for line in fh if line.strip()]
+    pos = two = exact = mono = one = 0
+    for doc in docs:
+        label = doc["label"]
+        runs = language.language_runs(language.detect_lines(doc["text"].split("\n")))
+        if label["is_translated_halves"]:
+            pos += 1
+            langs = [r["lang"].split("-")[0] for r in runs]
+            if langs == [label["first_lang"].split("-")[0], label["second_lang"].split("-")[0]]:
+                two += 1
+                exact += runs[1]["start"] == label["split_line"]
+        elif doc["kind"] in ("neg_monolingual", "neg_same_lang_dup"):
+            mono += 1
+            one += len(runs) == 1
+    print(f"runs on {path}: translated halves {pos}: two runs in the right languages {two} "
+          f"({two / max(pos, 1):.3f}), switch at the gold line {exact} ({exact / max(pos, 1):.3f}); "
+          f"one-language documents {mono}: one run {one} ({one / max(mono, 1):.3f})")
 
 
 def main(argv=None) -> int:
@@ -78,7 +115,11 @@ def main(argv=None) -> int:
     ap.add_argument("--preds-dir", help="write each tool's predictions here as {id, pred} JSON Lines")
     ap.add_argument("--json", help="write all figures here")
     ap.add_argument("--languages", action="store_true", help="print accuracy per language")
+    ap.add_argument("--rounds", type=int, default=3, help="timing rounds (default 3)")
+    ap.add_argument("--halves", metavar="PATH", help="also score language runs on a translated-halves set")
     args = ap.parse_args(argv)
+    if args.halves:
+        score_runs(args.halves)
 
     scorer_path = args.scorer or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(args.cases))),
                                               "score_langid.py")
@@ -88,16 +129,16 @@ def main(argv=None) -> int:
     paragraphs = [c["text"] for c in cases if c["granularity"] == "paragraph"]
     para_mb = sum(len(t.encode("utf-8")) for t in paragraphs) / 1e6
 
-    tools = [(f"newsclean[{name}]", (lambda name: lambda t: language.detect_text(t, name).lang)(name))
+    tools = [(f"newsclean[{name}]", (lambda name: lambda t: language.detect_text(t, name).lang)(name),
+              name == "langdetect")
              for name in (args.backend or list(language.BACKENDS))]
     if args.baseline:
-        tools.append(("langdetect (plain, seeded)", PlainLangdetect()))
+        tools.append(("langdetect (plain, seeded)", PlainLangdetect(), True))
+    all_preds, all_secs, para_secs = measure(tools, texts, paragraphs, args.rounds)
 
     results = {}
-    for label, predict in tools:
-        slow = label.startswith("langdetect") or "langdetect]" in label
-        preds, secs_all = timed(predict, texts, repeats=1 if slow else 3)
-        _p, secs_para = timed(predict, paragraphs, repeats=3 if slow else 10)
+    for label, _predict, _slow in tools:
+        preds, secs_all, secs_para = all_preds[label], all_secs[label], para_secs[label]
         res = scorer.score(cases, {c["id"]: p for c, p in zip(cases, preds)})
         han_only = [(c, p) for c, p in zip(cases, preds)
                     if language.dominant_script(language.script_counts(c["text"]))[0] == "Hani"]
