@@ -311,3 +311,9 @@ def test_langid_command_rejects_bad_json_lines_and_missing_files(tmp_path, capsy
     assert main(["langid", "--format", "jsonl", str(path)]) == 2
     assert "not a JSON object" in capsys.readouterr().err
     assert main(["langid", str(tmp_path / "missing.txt")]) == 2
+
+
+def test_allowed_languages_are_matched_without_regard_to_case():
+    cfg = build_config({"language": {"allowed": ["ZH_hans"]}}).language
+    doc = annotate_lines(_doc(_seed_lines("004")), cfg)
+    assert summarize_document(doc, cfg).lang == "zh-Hans"

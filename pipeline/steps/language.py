@@ -361,11 +361,14 @@ class LangdetectBackend(Backend):
 
     def rank(self, text: str, accept=None) -> list[tuple[str, float]]:
         try:
+            # every Detector has its own random.Random seeded with DetectorFactory.seed: the same
+            # text gives the same answer in any thread, process or run
             detector = self._factory.create()
             detector.append(text)
-            ranked = [(normalize_code(l.lang), float(l.prob)) for l in detector.get_probabilities()]
+            probabilities = detector.get_probabilities()
         except self._error:
             return []
+        ranked = [(normalize_code(l.lang), float(l.prob)) for l in probabilities]
         return apply_prior(ranked, self.prior_weight)
 
 
@@ -780,5 +783,6 @@ def summarize_document(doc: Document, cfg) -> Document:
 
 
 def _allowed(lang: str, allowed: set[str]) -> bool:
-    """`zh` in the allowed set admits zh-Hans and zh-Hant; `zh-Hant` admits only zh-Hant."""
-    return lang in allowed or lang.split("-")[0] in allowed
+    """`zh` in the allowed set admits zh-Hans and zh-Hant; `zh-Hant` admits only zh-Hant (any case)."""
+    allowed = {a.strip().lower().replace("_", "-") for a in allowed}
+    return lang.lower() in allowed or lang.split("-")[0].lower() in allowed
