@@ -35,7 +35,7 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["pipeline", "pipeline.*"]),
     include_package_data=True,
-    package_data={"pipeline": ["data/*"]},
+    package_data={"pipeline": ["data/*", "data/lexicons/*.yaml"]},
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS,
     entry_points={"console_scripts": ["newsclean=pipeline.cli:main"]},

@@ -113,6 +113,21 @@ def build_parser() -> argparse.ArgumentParser:
     langid.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
                         help="override a config key, e.g. --set language.prior_weight=0")
     langid.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+
+    inspect = sub.add_parser(
+        "inspect",
+        help="show one document with the lines the cleaning steps remove, marked by rule",
+        description="Run the per-document cleaning steps on FILE (no Beam) and print every line: "
+                    "kept lines plain, removed lines marked with the rule that removed them "
+                    "(coloured on a terminal). For people tuning rules and phrase packs.",
+    )
+    inspect.add_argument("file", metavar="FILE", help="a text document")
+    inspect.add_argument("--config", metavar="FILE", help="YAML config, as for run")
+    inspect.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
+                         help="override any config key, e.g. --set chrome.extra_lexicons=[my.yaml]")
+    inspect.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                         help="colour removed lines (auto: only on a terminal)")
+    inspect.add_argument("--removed-only", action="store_true", help="print only the removed lines")
     return parser
 
 
@@ -268,6 +283,59 @@ def cmd_langid(args) -> int:
     return EXIT_OK
 
 
+RULE_COLOURS = ("31", "33", "35", "36", "34", "91", "93", "95", "96", "94")
+
+
+def format_inspection(doc, color: bool, removed_only: bool = False) -> str:
+    """Every line of `doc` with its fate: '  ' kept, '- [rule]' removed (ANSI colours when `color`)."""
+    rules = sorted(set(doc.removed.values()))
+    colour_of = {rule: RULE_COLOURS[i % len(RULE_COLOURS)] for i, rule in enumerate(rules)}
+    width = max((len(r) for r in rules), default=0)
+    out = []
+    for i, line in enumerate(doc.lines):
+        rule = doc.removed.get(i)
+        if rule is None:
+            if not removed_only:
+                out.append(f"{i:5d}   {'':<{width}}  {line}")
+            continue
+        text = f"{i:5d} - {rule:<{width}}  {line}"
+        out.append(f"\x1b[{colour_of[rule]}m{text}\x1b[0m" if color else text)
+    head = [f"# {doc.source}"]
+    for key in ("title", "date", "site"):
+        value = getattr(doc, key)
+        if value:
+            head.append(f"# {key}: {value}")
+    counts = doc.removed_counts()
+    head.append("# removed: " + (", ".join(f"{r} {n}" for r, n in counts.items()) or "nothing"))
+    return "\n".join(head + out)
+
+
+def cmd_inspect(args) -> int:
+    from pipeline import sources, steps
+    from pipeline.document import Reject
+
+    config = load_config(args.config, [parse_set_option(s) for s in args.overrides])
+    if not os.path.isfile(args.file):
+        raise CliError(f"not a file: {args.file}")
+    with open(args.file, "rb") as fh:
+        data = fh.read()
+    try:
+        doc = sources.text_document(args.file, data, config.input.encoding)
+    except Reject as r:
+        raise CliError(f"{args.file}: {r.reason}: {r.detail}") from None
+    verdict = "clean"
+    for _name, step in steps.text_steps(config):
+        try:
+            doc = step(doc)
+        except Reject as r:
+            verdict = f"rejected ({r.reason}: {r.detail})"
+            break
+    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    print(format_inspection(doc, color, args.removed_only))
+    print(f"# verdict: {verdict}")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -280,6 +348,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args, extra)
         if args.command == "langid":
             return cmd_langid(args)
+        if args.command == "inspect":
+            return cmd_inspect(args)
         parser.error(f"unknown command {args.command}")
     except (CliError, ConfigError) as err:
         print(f"newsclean: error: {err}", file=sys.stderr)

@@ -66,12 +66,46 @@ class LanguageConfig(_Section):
     """A document whose main language has a lower confidence goes to rejects (language); 0 disables."""
 
 
+class ChromeConfig(_Section):
+    enabled: bool = True
+    """Strip portal chrome (headers, menus, datelines, credits, sidebars, latest-news lists) from text."""
+    builtin_lexicons: bool = True
+    """Use the built-in multilingual phrase packs (pipeline/data/lexicons/*.yaml)."""
+    extra_lexicons: list[str] = Field(default_factory=list)
+    """More phrase packs (YAML, same format; per language or per site), e.g. configs/lexicons/example-site.yaml."""
+    min_body_score: int = Field(60, ge=0)
+    """A document whose densest run of prose scores less (about its display width) is left untouched."""
+    end_marker_penalty: int = Field(150, ge=0)
+    """Cost of an end marker line (editor credit, related news, comments, copyright) inside a body run."""
+    timestamp_penalty: int = Field(200, ge=0)
+    """Extra cost of a timestamped line (sidebars and feeds print one per item)."""
+    repeated_line_penalty: int = Field(120, ge=0)
+    """Extra cost of a short line repeated within the document (rubric labels, share bars)."""
+    isolated_prose_weight: float = Field(0.35, ge=0, le=1)
+    """Weight of a prose line standing alone between non-prose lines (a teaser in a headline list)."""
+    tail_weight: float = Field(0.5, ge=0, le=1)
+    """Weight of prose at the very end of the page (falls linearly from 1 at mid-page)."""
+    max_title_distance: int = Field(12, ge=0)
+    """How many lines above the body the title may be."""
+    max_inline_block: int = Field(2, ge=0)
+    """Inside the body, a run of more short non-prose lines than this is removed (kept: subheadings)."""
+    corpus_repeats: bool = True
+    """Corpus pass: remove lines that recur across many documents of the same site (menus, footers)."""
+    repeats_min_docs_site: int = Field(3, ge=2)
+    """A line found in at least this many documents of one site (URL host, else input folder) is removed."""
+    repeats_min_docs_corpus: int = Field(20, ge=2)
+    """A line found in at least this many documents of the whole corpus is removed."""
+    repeats_max_chars: int = Field(200, ge=1)
+    """Only lines up to this many characters are counted (long paragraphs are content, not chrome)."""
+
+
 class Config(_Section):
     input: InputConfig = Field(default_factory=InputConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     runner: RunnerConfig = Field(default_factory=RunnerConfig)
     quality: QualityConfig = Field(default_factory=QualityConfig)
     language: LanguageConfig = Field(default_factory=LanguageConfig)
+    chrome: ChromeConfig = Field(default_factory=ChromeConfig)
 
 
 def _format_validation_error(err: ValidationError, origin: str) -> str:

@@ -14,7 +14,9 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 
 from pipeline import report, sinks
 from pipeline.config import Config
-from pipeline.transforms import AUDIT, REJECTS, CleanDocuments, CountWritten, ExpandInputs, ReadDocuments
+from pipeline.transforms import (
+    AUDIT, REJECTS, CleanDocuments, CountWritten, ExpandInputs, FinishDocuments, ReadDocuments, RemoveCorpusRepeats,
+)
 
 LOCAL_RUNNER_NAMES = {"DirectRunner", "direct", "local", "FnApiRunner"}
 
@@ -59,10 +61,26 @@ def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int) -> None:
     read = files | "Read" >> beam.ParDo(
         ReadDocuments(config.input.encoding, config.input.max_document_bytes)
     ).with_outputs(REJECTS, main="docs")
-    cleaned = read.docs | "Clean" >> beam.ParDo(CleanDocuments(config)).with_outputs(REJECTS, AUDIT, main="clean")
-    rejects = (read[REJECTS], cleaned[REJECTS]) | "AllRejects" >> beam.Flatten()
+    chrome = config.chrome
+    corpus_pass = chrome.enabled and chrome.corpus_repeats
+    cleaned = read.docs | "Clean" >> beam.ParDo(
+        CleanDocuments(config, emit_documents=corpus_pass)).with_outputs(REJECTS, AUDIT, main="clean")
+    clean, all_rejects, audits = cleaned.clean, [read[REJECTS], cleaned[REJECTS]], [cleaned[AUDIT]]
+    if corpus_pass:
+        # lines recurring across documents of a site (menus, footers), then the gates again
+        finished = (
+            cleaned.clean
+            | "CorpusRepeats" >> RemoveCorpusRepeats(
+                chrome.repeats_min_docs_site, chrome.repeats_min_docs_corpus, chrome.repeats_max_chars)
+            | "Finish" >> beam.ParDo(FinishDocuments(config)).with_outputs(REJECTS, AUDIT, main="clean")
+        )
+        clean = finished.clean
+        all_rejects.append(finished[REJECTS])
+        audits.append(finished[AUDIT])
+    rejects = tuple(all_rejects) | "AllRejects" >> beam.Flatten()
+    audit = tuple(audits) | "AllAudit" >> beam.Flatten()
 
-    for kind, records in (("clean", cleaned.clean), ("rejects", rejects), ("audit", cleaned[AUDIT])):
+    for kind, records in (("clean", clean), ("rejects", rejects), ("audit", audit)):
         _ = (
             records
             | f"Count{kind.title()}" >> beam.ParDo(CountWritten(kind))

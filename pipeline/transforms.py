@@ -11,6 +11,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from pipeline import sources, steps
+from pipeline.steps import repeats
 from pipeline.document import Document, Reject, reject_record, stable_id
 from pipeline.report import NAMESPACE
 
@@ -71,14 +72,21 @@ class ReadDocuments(beam.DoFn):
 
 
 class CleanDocuments(beam.DoFn):
-    """Document -> clean record (main), reject record, and an audit record when lines were removed."""
+    """Document -> clean record (main), reject record, and an audit record when lines were removed.
 
-    def __init__(self, config):
+    With `emit_documents`, the main output is the cleaned Document itself (for corpus-level passes
+    that follow); its audit record and clean record are then written by FinishDocuments.
+    """
+
+    def __init__(self, config, emit_documents: bool = False):
         self.config = config
+        self.emit_documents = emit_documents
         self.steps = None
+        # phrase packs are read here, where the config's files are, and travel with the DoFn
+        self.lexicon = steps.chrome_lexicon(config) if config.chrome.enabled else None
 
     def setup(self):
-        self.steps = steps.text_steps(self.config)
+        self.steps = steps.text_steps(self.config, self.lexicon)
 
     def _audit(self, doc: Document):
         counts = doc.removed_counts()
@@ -99,8 +107,65 @@ class CleanDocuments(beam.DoFn):
         except Exception as err:
             yield rejected(doc.id, doc.source, "error", error_detail(err), bytes=doc.bytes_in)
             return
+        if self.emit_documents:
+            yield current
+            return
         yield from self._audit(current)
         yield current.clean_record()
+
+
+class FinishDocuments(CleanDocuments):
+    """Document after corpus-level passes -> quality gates again -> clean record / reject, and audit."""
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.lexicon = None  # no chrome step here
+
+    def setup(self):
+        self.steps = steps.gate_steps(self.config)
+
+
+class RemoveCorpusRepeats(beam.PTransform):
+    """Documents -> the same documents with lines that recur across many documents marked removed.
+
+    Counts, for each normalised short line, the documents of the same site (and of the whole
+    corpus) holding it, with a combiner (no global list in memory); lines at or over the thresholds
+    are joined back to their documents (CoGroupByKey) and marked `corpus.repeated_line`.
+    """
+
+    def __init__(self, min_docs_site: int, min_docs_corpus: int, max_chars: int):
+        super().__init__()
+        self.min_docs_site = min_docs_site
+        self.min_docs_corpus = min_docs_corpus
+        self.max_chars = max_chars
+
+    def expand(self, docs):
+        max_chars, site_min, corpus_min = self.max_chars, self.min_docs_site, self.min_docs_corpus
+        occurrences = docs | "LineKeys" >> beam.FlatMap(lambda d: repeats.scoped_keys(d, max_chars))
+        frequent = (
+            occurrences
+            | "One" >> beam.Map(lambda kv: (kv[0], 1))
+            | "DocsPerLine" >> beam.CombinePerKey(sum)
+            | "Frequent" >> beam.Filter(lambda kv: repeats.is_frequent(kv[0][0], kv[1], site_min, corpus_min))
+        )
+        to_remove = (
+            {"occ": occurrences, "n": frequent}
+            | "JoinLines" >> beam.CoGroupByKey()
+            | "PerDocument" >> beam.FlatMap(
+                lambda kv: [occ for occ in kv[1]["occ"]] if list(kv[1]["n"]) else [])
+        )
+        return (
+            {"doc": docs | "ById" >> beam.Map(lambda d: (d.id, d)), "drop": to_remove}
+            | "JoinDocs" >> beam.CoGroupByKey()
+            | "Remove" >> beam.FlatMap(_apply_repeats)
+        )
+
+
+def _apply_repeats(kv):
+    doc_id, grouped = kv
+    drop = [i for indices in grouped["drop"] for i in indices]
+    for doc in grouped["doc"]:
+        yield repeats.remove_repeats(doc, drop) if drop else doc
 
 
 class CountWritten(beam.DoFn):

@@ -59,7 +59,7 @@ def test_a_step_that_raises_sends_the_document_to_rejects(tmp_path, monkeypatch)
     import pipeline.steps as steps
 
     original = steps.text_steps
-    monkeypatch.setattr(steps, "text_steps", lambda config: [("explodes", _Explodes())] + original(config))
+    monkeypatch.setattr(steps, "text_steps", lambda config, *args, **kwargs: [("explodes", _Explodes())] + original(config, *args, **kwargs))
     with BeamTestPipeline(runner=FnApiRunner()) as p:
         files = p | beam.Create([str(tmp_path)]) | beam.ParDo(ExpandInputs(skip_hidden=True))
         docs = files | beam.ParDo(ReadDocuments("auto", 1 << 20)).with_outputs(REJECTS, main="docs")

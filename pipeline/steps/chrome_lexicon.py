@@ -1,0 +1,166 @@
+"""Phrase packs: multilingual chrome phrases as data (pipeline/data/lexicons/*.yaml + user packs).
+
+A pack maps categories (editor_credit, related, share, ...) to phrases. All packs are merged into one
+regex per category; a line is tagged with a category when it contains a phrase AND is short (a
+phrase inside a sentence of the article is not chrome). Tags are evidence for the structural
+classifier in chrome.py, never a verdict on their own for lines inside the article body.
+
+This module reads files (the packs); it is called once per worker when the step is built, not per
+document.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Iterable, Optional
+
+import yaml
+
+from pipeline.config import ConfigError, load_yaml
+from pipeline.steps.chrome_lines import display_width
+
+CATEGORIES = (
+    "editor_credit", "source_label", "related", "latest_list", "share", "navigation",
+    "copyright", "comments", "advertisement", "keywords", "caption",
+)
+# Categories that end an article when met after its body (what follows is page furniture).
+END_CATEGORIES = frozenset({"editor_credit", "related", "latest_list", "copyright", "comments"})
+
+
+class LexiconError(ConfigError):
+    """A phrase pack that cannot be used; the message names the file."""
+
+
+def _phrase_pattern(phrase: str) -> str:
+    """Alphabetic words match as whole words ("Print" not in "Printer"); CJK phrases match anywhere."""
+    escaped = re.escape(phrase)
+    if re.match(r"\w", phrase) and ord(phrase[0]) < 0x2E80:
+        escaped = r"(?<!\w)" + escaped
+    if re.search(r"\w$", phrase) and ord(phrase[-1]) < 0x2E80:
+        escaped += r"(?!\w)"
+    return escaped
+
+
+@dataclass
+class Lexicon:
+    """Merged phrase packs, one compiled regex per category."""
+
+    phrases: dict[str, list[str]] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+    _patterns: dict[str, re.Pattern] = field(default_factory=dict, repr=False)
+    _index: Optional[tuple[re.Pattern, dict[str, str]]] = field(default=None, repr=False)
+
+    def add(self, data: dict, origin: str) -> None:
+        if not isinstance(data, dict) or not isinstance(data.get("phrases"), dict):
+            raise LexiconError(f"{origin}: a phrase pack needs a 'phrases' mapping of category -> list")
+        for category, items in data["phrases"].items():
+            if category not in CATEGORIES:
+                raise LexiconError(f"{origin}: unknown category {category!r} (known: {', '.join(CATEGORIES)})")
+            if not isinstance(items, list) or not all(isinstance(p, str) and p.strip() for p in items):
+                raise LexiconError(f"{origin}: {category} must be a list of non-empty strings")
+            self.phrases.setdefault(category, []).extend(p.strip() for p in items)
+        self.sources.append(origin)
+        self._patterns = {}
+        self._index = None
+
+    def _compiled(self) -> dict[str, re.Pattern]:
+        if not self._patterns:
+            for category, items in self.phrases.items():
+                ordered = sorted(set(items), key=lambda p: (-len(p), p))
+                self._patterns[category] = re.compile("|".join(_phrase_pattern(p) for p in ordered), re.I)
+        return self._patterns
+
+    def _phrase_index(self) -> tuple[re.Pattern, dict[str, str]]:
+        """One trie-shaped regex over all lower-cased phrases (fast to scan) + phrase -> category."""
+        if self._index is None:
+            category_of: dict[str, str] = {}
+            for category in CATEGORIES:
+                for phrase in self.phrases.get(category, []):
+                    category_of.setdefault(phrase.lower(), category)
+            self._index = (re.compile(_trie_regex(sorted(category_of))), category_of)
+        return self._index
+
+    def match(self, line: str, width: Optional[int] = None) -> Optional[str]:
+        """The category of the first phrase found in a short line (None for none or a long line).
+
+        "Short" = the phrase takes a good part of the line: the rest is at most ~24 columns or as wide
+        as the phrase (a label plus a name or a number, not a sentence). Alphabetic phrases match
+        whole words only ("Print" is not in "Printer").
+        """
+        text = line.strip()
+        if not text:
+            return None
+        width = display_width(text) if width is None else width
+        if width > 80:
+            return None
+        pattern, category_of = self._phrase_index()
+        lower = text.lower()
+        for m in pattern.finditer(lower):
+            phrase = m.group(0)
+            start, end = m.span()
+            if phrase[0].isalnum() and ord(phrase[0]) < 0x2E80 and start > 0 and _wordlike(lower[start - 1]):
+                continue
+            if phrase[-1].isalnum() and ord(phrase[-1]) < 0x2E80 and end < len(lower) and _wordlike(lower[end]):
+                continue
+            phrase_width = display_width(phrase)
+            if width - phrase_width <= max(24, phrase_width):
+                return category_of[phrase]
+        return None
+
+    def label_value(self, line: str, category: str) -> Optional[str]:
+        """The text after a label phrase ("来源：新华社" -> "新华社"), or None."""
+        pattern = self._compiled().get(category)
+        m = pattern.search(line) if pattern else None
+        if not m:
+            return None
+        rest = line[m.end():].strip(" :：|-—()（）[]【】")
+        return rest or None
+
+
+def _wordlike(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _trie_regex(phrases: list[str]) -> str:
+    """A regex equivalent to `a|b|c...` over literal phrases, shaped as a trie so that scanning a
+    line costs about one pass whatever the number of phrases; longer phrases win."""
+    trie: dict = {}
+    for phrase in phrases:
+        node = trie
+        for ch in phrase:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return "(?:" + body + ")?"
+        return body
+
+    return build(trie) or "(?!)"
+
+
+def load_builtin(lexicon: Lexicon) -> None:
+    folder = resources.files("pipeline") / "data" / "lexicons"
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith((".yaml", ".yml")):
+            lexicon.add(yaml.safe_load(entry.read_text(encoding="utf-8")), f"builtin:{entry.name}")
+
+
+def load_lexicon(extra_files: Iterable[str] = (), builtin: bool = True) -> Lexicon:
+    """Built-in packs (unless builtin=False) plus the user's extra pack files, in that order."""
+    lexicon = Lexicon()
+    if builtin:
+        load_builtin(lexicon)
+    for path in extra_files:
+        try:
+            data = load_yaml(path)
+        except ConfigError as err:
+            raise LexiconError(f"phrase pack: {err}") from None
+        lexicon.add(data, path)
+    return lexicon

@@ -1,0 +1,178 @@
+"""Cheap per-line features for the chrome cleaner: display width, sentence ends, dates, bullets.
+
+Everything here works on one string with a handful of compiled regexes, in any language: CJK
+characters count double in display width (a 20-character Chinese sentence is as wide as a 40-letter
+English one), and sentence-final punctuation covers Latin, Greek, Cyrillic, CJK and Arabic marks.
+"""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+# Wide characters: Hangul Jamo, CJK radicals..Yi, Hangul syllables, compatibility ideographs,
+# fullwidth forms, CJK extension B+ (counted as 2 columns, like a terminal does).
+WIDE_RE = re.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff"
+                     "\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+                     "\U00020000-\U0003fffd]")
+
+# Inner punctuation that prose has and menus, tags and headlines mostly lack.
+INNER_PUNCT_RE = re.compile(r"[,，、;；。.!?！？:：](?!\d)\s*\S")  # not decimal points
+LETTER_RE = re.compile(r"[^\W\d_]")
+DIGIT_RE = re.compile(r"\d")
+
+# Dates and times in the shapes portals print them (digits only, any language).
+_DATE = (r"(?:(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}(?:\s*日)?"
+         r"|\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*(?:19|20)?\d\d(?!\d))")
+_TIME = r"(?<!\d)(?:[01]?\d|2[0-3])\s*[:：时]\s*[0-5]\d(?:\s*[:：分]\s*[0-5]\d(?:\s*秒)?)?(?:\s*[AaPp]\.?[Mm]\.?)?"
+DATE_RE = re.compile(_DATE)
+TIME_RE = re.compile(_TIME)
+DATETIME_RE = re.compile(rf"(?P<date>{_DATE})(?:[\sT,]*(?P<time>{_TIME}))?|(?P<time_only>{_TIME})")
+# "16 January 2012", "Jan 16, 2012", "4 янв", "21 Δεκέμβρη 2011": a word between numbers.
+WORD_DATE_RE = re.compile(r"(?<!\d)\d{1,2}\.?\s+[^\W\d_]{3,12}\.?,?\s+(?:19|20)\d\d(?!\d)"
+                          r"|[^\W\d_]{3,12}\.?\s+\d{1,2},?\s+(?:19|20)\d\d(?!\d)")
+
+YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+# A list item: bullet glyph, a [tag], or "1." / "1、" numbering at the start.
+BULLET_RE = re.compile(r"^\s*(?:[-–—•·・●◦▪■□◆◇►▶▸»>*※+]\s*(?=\S)|\[[^\]]{1,12}\]|【[^】]{1,12}】|\d{1,2}[.、)]\s*(?=\D))")
+# Menus printed on one line: "Home | News | Sport", "首页 → 财经 → 生活".
+SEPARATOR_RE = re.compile(r"\s[|/→>»·]\s|\s-\s|\|")
+# "By Jane Doe", "Von Max Muster", "Автор: ...": a byline (not a title, not a site name).
+BYLINE_RE = re.compile(r"^\s*(?:by|von|par|por|di|door|przez|autor|author|автор|от|από|του|της|作者|记者|文|撰文|编辑)"
+                       r"(?:\s*[:：]\s*|\s+)\S", re.I)
+URL_RE = re.compile(r"https?://|www\.|\S@\S+\.\w|\.(?:com|net|org|cn|ru|de|pl|gr)\b", re.I)
+
+
+def display_width(text: str) -> int:
+    """Terminal columns: wide (CJK) characters count 2, everything else 1; surrounding space ignored."""
+    text = text.strip()
+    return len(text) + len(WIDE_RE.findall(text))
+
+
+_CLOSERS = "\"'”’»」』）)]】"
+_FINAL_MARKS = frozenset(".!?…。！？؟।")
+
+
+def ends_sentence(text: str) -> bool:
+    """The line ends like a sentence: a full stop, ?, !, ellipsis or their CJK forms (quotes allowed after)."""
+    return text.rstrip().rstrip(_CLOSERS)[-1:] in _FINAL_MARKS
+
+
+class LineFeatures(NamedTuple):  # a tuple: cheap to build for every line of a page
+    width: int
+    letters: int         # letters among the first 16 characters (enough to tell words from numbers)
+    final: bool          # ends with sentence-final punctuation
+    inner_punct: int     # commas / stops inside the line (counted on lines of width >= 50 only)
+    has_date: bool
+    has_time: bool
+    date_share: float    # share of the line's width taken by dates/times (1.0 = a bare timestamp)
+    bullet: bool
+    separators: int      # menu separators ("|", " - ", " → ")
+    url: bool
+    colon_end: bool = False
+    byline: bool = False
+
+    @property
+    def prose(self) -> bool:
+        """Reads like running text: a finished sentence of some length, or a long line with inner punctuation."""
+        if self.letters < 2 or self.date_share > 0.5:
+            return False
+        if self.final and self.width >= 12 and not (self.bullet and self.width < 40):
+            return True
+        if self.colon_end and self.width >= 50 and self.inner_punct >= 1:
+            return True  # "... here is the list:" introduces part of the article
+        return (self.width >= 70 and self.inner_punct >= 2) or (self.width >= 120 and self.inner_punct >= 1)
+
+    @property
+    def timestamped(self) -> bool:
+        """A date with a time, or a line that is mostly a date or a time ("Сегодня, 7:37")."""
+        return ((self.has_date and self.has_time) or self.date_share > 0.35
+                or (self.has_time and self.width <= 20 and self.date_share >= 0.25))
+
+
+def line_features(line: str) -> LineFeatures:
+    text = line.strip()
+    if not text:
+        return LineFeatures(0, 0, False, 0, False, False, 0.0, False, 0, False)
+    ascii_only = text.isascii()
+    width = len(text) if ascii_only else len(text) + len(WIDE_RE.findall(text))
+    has_date = has_time = False
+    date_share = 0.0
+    if DIGIT_RE.search(text):
+        dates = DATE_RE.findall(text)
+        if YEAR_RE.search(text):  # month-name dates always carry a year; the regex is slow
+            dates += WORD_DATE_RE.findall(text)
+        times = TIME_RE.findall(text)
+        has_date, has_time = bool(dates), bool(times)
+        if dates or times:
+            date_share = min(1.0, sum(display_width(s) for s in dates + times) / width)
+    return LineFeatures(
+        width=width,
+        letters=len(LETTER_RE.findall(text, 0, 16)),
+        final=ends_sentence(text),
+        inner_punct=len(INNER_PUNCT_RE.findall(text)) if width >= 50 else 0,
+        has_date=has_date,
+        has_time=has_time,
+        date_share=date_share,
+        bullet=BULLET_RE.match(text) is not None,
+        separators=len(SEPARATOR_RE.findall(text)),
+        url=URL_RE.search(text) is not None,
+        colon_end=text.endswith((":", "：")),
+        byline=width <= 80 and BYLINE_RE.match(text) is not None,
+    )
+
+
+_NOT_ALNUM_RE = re.compile(r"[\W_]+")
+
+
+def normalise_line(line: str) -> str:
+    """Case-folded letters and digits only: the key used to compare lines (repeats, near-repeats)."""
+    return _NOT_ALNUM_RE.sub("", line.casefold())
+
+
+def is_near_repeat(short: str, long: str, min_chars: int = 4) -> bool:
+    """`short` (normalised) is a prefix, or most of its characters in order, of `long` (normalised).
+
+    A sidebar repeats a headline shortened ("headline + shortened headline"), an aggregator list cuts
+    the article's own title: both are near-repeats of another line.
+    """
+    if len(short) < min_chars or not long:
+        return False
+    if long.startswith(short) or short in long:
+        return True
+    # in-order character overlap, tolerant of dropped punctuation/quotes/words
+    pos, hits = 0, 0
+    for ch in short:
+        found = long.find(ch, pos)
+        if found >= 0:
+            hits += 1
+            pos = found + 1
+    return hits >= 0.85 * len(short)
+
+
+# Month names (prefixes, case-folded) in the languages of the built-in packs, for "14 March 2024".
+MONTHS = {
+    1: ("jan", "jän", "janv", "ene", "gen", "янв", "січ", "sty", "ιαν", "sij"),
+    2: ("feb", "fév", "fev", "фев", "лют", "lut", "φεβ", "velj"),
+    3: ("mar", "mär", "мар", "бер", "μαρ", "ožu"),
+    4: ("apr", "avr", "abr", "апр", "кві", "kwi", "απρ", "trav"),
+    5: ("may", "mai", "mag", "мая", "май", "тра", "maj", "μα", "svib"),
+    6: ("jun", "juin", "giu", "июн", "чер", "cze", "ιουν", "lip"),
+    7: ("jul", "juil", "lug", "июл", "лип", "ιουλ", "srp"),
+    8: ("aug", "août", "ago", "авг", "сер", "sie", "αυγ", "kol"),
+    9: ("sep", "set", "сен", "вер", "wrz", "σεπ", "ruj"),
+    10: ("oct", "okt", "out", "ott", "окт", "жов", "paź", "οκτ", "lis"),
+    11: ("nov", "ноя", "лис", "lis", "νοε", "νοέ", "stu"),
+    12: ("dec", "dez", "déc", "dic", "дек", "гру", "gru", "δεκ", "pro"),
+}
+_MONTH_PREFIXES = sorted(((p, m) for m, ps in MONTHS.items() for p in ps), key=lambda x: -len(x[0]))
+
+
+def month_number(word: str) -> int | None:
+    """1-12 for a month name in one of the known languages ('March', 'марта', 'Δεκέμβρη'), else None."""
+    w = word.casefold().strip(".,")
+    w = w.replace("έ", "ε").replace("ά", "α").replace("ί", "ι").replace("ή", "η").replace("ύ", "υ").replace("ό", "ο")
+    for prefix, month in _MONTH_PREFIXES:
+        if w.startswith(prefix):
+            return month
+    return None

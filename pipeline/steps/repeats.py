@@ -1,0 +1,71 @@
+"""Corpus-level repeated lines (C4/CCNet style), the pure half: keys to count and how to remove.
+
+A menu, a footer or a site slogan recurs in many documents of the same site; an article's sentences
+do not. The Beam shell (transforms.RemoveCorpusRepeats) counts, per normalised line, in how many
+documents of a site (and of the whole corpus) it occurs, with combiners; lines over the thresholds
+come back here to be marked removed.
+"""
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from typing import Iterable
+from urllib.parse import urlparse
+
+from pipeline.document import Document
+from pipeline.steps.chrome_lines import normalise_line
+
+RULE = "corpus.repeated_line"
+CORPUS = "*"  # the scope of corpus-wide counts
+
+
+def site_of(doc: Document) -> str:
+    """The site a document belongs to: its URL's host, else the folder it was read from."""
+    if doc.url:
+        host = urlparse(doc.url).netloc.lower()
+        if host:
+            return "host:" + host.removeprefix("www.")
+    return "dir:" + posixpath.dirname(doc.source.replace("\\", "/"))
+
+
+def line_key(line: str) -> str:
+    """A short stable digest of the normalised line (letters and digits, case-folded)."""
+    return hashlib.blake2b(normalise_line(line).encode("utf-8"), digest_size=8).hexdigest()
+
+
+def repeat_keys(doc: Document, max_chars: int) -> list[tuple[str, list[int]]]:
+    """(line key, kept line indices with that key) for every distinct short kept line of `doc`."""
+    keys: dict[str, list[int]] = {}
+    for i in doc.kept_indices():
+        line = doc.lines[i].strip()
+        if len(line) > max_chars or line == (doc.title or "").strip() or not normalise_line(line):
+            continue
+        keys.setdefault(line_key(line), []).append(i)
+    return sorted(keys.items())
+
+
+def scoped_keys(doc: Document, max_chars: int) -> Iterable[tuple[tuple[str, str], tuple[str, list[int]]]]:
+    """((scope, line key), (doc id, indices)) for the site scope and the corpus scope."""
+    site = site_of(doc)
+    for key, indices in repeat_keys(doc, max_chars):
+        yield (site, key), (doc.id, indices)
+        yield (CORPUS, key), (doc.id, indices)
+
+
+def is_frequent(scope: str, n_docs: int, min_docs_site: int, min_docs_corpus: int) -> bool:
+    return n_docs >= (min_docs_corpus if scope == CORPUS else min_docs_site)
+
+
+def remove_repeats(doc: Document, indices: Iterable[int], max_share: float = 0.5) -> Document:
+    """Mark the repeated lines removed, unless they are most of the document's text.
+
+    A document made mostly of lines found elsewhere is a copy of another document (syndicated
+    news, a re-crawl): that is for duplicate detection to decide, not for line cleaning.
+    """
+    drop = sorted(set(indices) & set(doc.kept_indices()))
+    if not drop:
+        return doc
+    total = sum(len(doc.lines[i]) for i in doc.kept_indices())
+    if sum(len(doc.lines[i]) for i in drop) > max_share * total:
+        return doc
+    return doc.remove_lines(drop, RULE)

@@ -1,0 +1,300 @@
+"""The chrome cleaner on the seeds and on hand-written portal pages in several languages."""
+from __future__ import annotations
+
+import glob
+import os
+
+import pytest
+import yaml
+
+from pipeline.config import ChromeConfig, load_config
+from pipeline.document import Document
+from pipeline.sources import text_document
+from pipeline.steps import apply_steps, text_steps
+from pipeline.steps.chrome import classify, normalise_date, strip_chrome
+from pipeline.steps.chrome_lexicon import LexiconError, load_lexicon
+from pipeline.steps.chrome_lines import display_width, ends_sentence, is_near_repeat, line_features
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(ROOT, "tests", "fixtures", "chrome")
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    return load_lexicon()
+
+
+def seed(prefix: str) -> Document:
+    path = glob.glob(os.path.join(ROOT, "seeds", prefix + "_*.txt"))[0]
+    with open(path, "rb") as fh:
+        return text_document(path, fh.read())
+
+
+def fixture(name: str) -> Document:
+    path = os.path.join(FIXTURES, name)
+    with open(path, "rb") as fh:
+        return text_document(path, fh.read())
+
+
+def kept(doc: Document) -> list[str]:
+    return doc.text.split("\n")
+
+
+def rules_of(doc: Document, needle: str) -> set[str]:
+    return {rule for i, rule in doc.removed.items() if needle in doc.lines[i]}
+
+
+# --- line features ------------------------------------------------------------------------------
+
+def test_display_width_counts_cjk_double():
+    assert display_width("abc") == 3
+    assert display_width("新闻") == 4
+    assert display_width("  新闻 ab ") == 7
+
+
+def test_sentence_ends_in_several_scripts():
+    assert ends_sentence("这是一句话。")
+    assert ends_sentence('He said "yes."')
+    assert ends_sentence("Правда?")
+    assert ends_sentence("“完了！”")
+    assert not ends_sentence("Home")
+    assert not ends_sentence("美乌首轮会谈结束 多国相继发声")
+
+
+def test_timestamps_and_near_repeats():
+    assert line_features("2025-11-24 22:19:13").timestamped
+    assert line_features("Сегодня, 7:37").timestamped
+    assert not line_features("The minister spoke for 20 minutes on 3 March, then left.").timestamped
+    assert is_near_repeat("新版和平框架能保住乌克兰主权吗", "新版和平框架能保住乌克兰主权吗外交进程全面提速")
+    assert not is_near_repeat("完全不同的标题", "新版和平框架能保住乌克兰主权吗")
+
+
+def test_dates_are_normalised():
+    assert normalise_date("2012年01月12日 16:30 来源：海口晚报") == "2012-01-12 16:30"
+    assert normalise_date("12.03.2024 10:15") == "2024-03-12 10:15"
+    assert normalise_date("Published 14 March 2024 09:42") == "2024-03-14 09:42"
+    assert normalise_date("5 января 2012, 14:25") == "2012-01-05 14:25"
+    assert normalise_date("no date here") is None
+
+
+# --- seeds --------------------------------------------------------------------------------------
+
+def test_seed_003_keeps_exactly_title_and_body(lexicon):
+    doc = strip_chrome(seed("003"), lexicon)
+    lines = kept(doc)
+    assert lines[0] == "美乌首轮会谈结束 多国相继发声 进展与挑战并存"
+    assert lines[1].startswith("美国和乌克兰代表23日")
+    assert lines[-1].endswith("都满意的协议。")
+    assert "美乌首轮会谈结束 多国相继发声" in lines[2:]  # the subheading inside the body stays
+    assert len(lines) == 8  # title + 6 paragraphs + subheading, nothing of the sidebar
+    assert doc.title == lines[0]
+    assert doc.date == "2025-11-24 22:19:13"
+    assert doc.site == "环球网"
+
+
+def test_seed_003_rules_name_what_was_removed(lexicon):
+    doc = strip_chrome(seed("003"), lexicon)
+    assert rules_of(doc, "(责任编辑:0764)") == {"chrome.editor_credit"}
+    assert rules_of(doc, "2025-11-24 22:19:13") == {"chrome.dateline"}
+    assert rules_of(doc, "中华网 china.com") == {"chrome.header"}
+    sidebar = [i for i, rule in doc.removed.items() if rule == "sidebar.timestamped_headline"]
+    assert len(sidebar) >= 60
+    assert all(i > 24 for i in sidebar)
+
+
+def test_seed_004_drops_the_latest_news_list(lexicon):
+    doc = strip_chrome(seed("004"), lexicon)
+    lines = kept(doc)
+    assert lines[-1].endswith("910 人受伤。")
+    assert not any(line.startswith("- ") for line in lines)
+    assert "“俄罗斯是这场战争的唯一原因”" in lines  # a short quoted subheading between paragraphs
+    heading = [i for i, line in enumerate(doc.lines) if line.startswith("过去24小时")][0]
+    listed = [i for i in range(heading, len(doc.lines)) if doc.lines[i].strip()]
+    assert {doc.removed[i] for i in listed} == {"aggregator.latest_list"}
+    assert doc.title == lines[0]
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002"])
+def test_articles_without_chrome_lose_nothing(lexicon, prefix):
+    original = seed(prefix)
+    doc = strip_chrome(original, lexicon)
+    assert doc.removed == {}
+    assert doc.text == original.text
+
+
+# --- hand-written portal pages in three more languages --------------------------------------------
+
+PAGES = {
+    "en_portal.txt": dict(
+        title="Volunteers count record number of seabirds on northern cliffs",
+        first="Volunteers surveying the northern cliffs",
+        last="The full survey results will be published in the autumn.",
+        subheading="A decade of patient work",
+        date="2024-03-14 09:42",
+        paragraphs=6,
+    ),
+    "ru_portal.txt": dict(
+        title="В Казани открыли детскую библиотеку в здании бывшей фабрики",
+        first="В Казани после трёх лет реконструкции",
+        last="с девяти утра до восьми вечера.",
+        subheading=None,
+        date="2024-03-12 10:15",
+        paragraphs=4,
+    ),
+    "de_portal.txt": dict(
+        title="Bäckereien im Land kämpfen mit steigenden Energiepreisen",
+        first="Viele Bäckereien im Land",
+        last="keine Zeit, die Anträge auszufüllen.",
+        subheading="Förderprogramm soll helfen",
+        date="2024-02-05 08:30",
+        paragraphs=4,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_portal_pages_keep_title_and_body_only(lexicon, name):
+    want = PAGES[name]
+    doc = strip_chrome(fixture(name), lexicon)
+    lines = kept(doc)
+    assert lines[0] == want["title"] == doc.title
+    assert lines[1].startswith(want["first"])
+    assert lines[-1].endswith(want["last"])
+    body = lines[1:]
+    if want["subheading"]:
+        assert want["subheading"] in body
+    assert len([l for l in body if line_features(l).prose]) == want["paragraphs"]
+    assert len(body) == want["paragraphs"] + (1 if want["subheading"] else 0)
+    assert doc.date == want["date"]
+
+
+def test_portal_rules(lexicon):
+    en = strip_chrome(fixture("en_portal.txt"), lexicon)
+    assert rules_of(en, "By Martha Ellison") == {"chrome.byline"}
+    assert rules_of(en, "Advertisement") == {"chrome.advertisement"}
+    assert rules_of(en, "1. Ferry timetable") == {"aggregator.latest_list"}
+    assert rules_of(en, "All rights reserved") == {"chrome.copyright"}
+    ru = strip_chrome(fixture("ru_portal.txt"), lexicon)
+    assert rules_of(ru, "Жители Елабуги") == {"sidebar.timestamped_headline"}
+    assert rules_of(ru, "Читайте также") == {"chrome.related"}
+    de = strip_chrome(fixture("de_portal.txt"), lexicon)
+    assert rules_of(de, "Neue Regeln für Minijobber") == {"aggregator.latest_list"}
+    assert rules_of(de, "Von Lena Hofmann") == {"chrome.dateline"}
+    assert de.site is None  # a byline is not a site
+
+
+def test_page_without_prose_is_left_alone(lexicon):
+    doc = Document(id="x", source="x", lines=("Home", "News", "Sport", "Weather", "Contact"))
+    assert strip_chrome(doc, lexicon) is doc
+
+
+def test_same_input_same_output(lexicon):
+    a = classify(fixture("en_portal.txt").lines, lexicon)
+    b = classify(fixture("en_portal.txt").lines, load_lexicon())
+    assert a == b
+
+
+def test_hard_wrapped_paragraphs_are_read_as_prose(lexicon):
+    wrapped = (
+        "Menu", "Home", "News", "Sport",
+        "Council approves budget",
+        "The city council approved next year's budget on Tuesday after a",
+        "debate that lasted almost six hours, with most of the discussion",
+        "centred on the cost of the new tram line and on school repairs.",
+        "The vote was 31 to 12, with two abstentions from the opposition",
+        "benches, and the budget now goes to the regional authority.",
+        "Contact", "Privacy",
+    )
+    doc = strip_chrome(Document(id="w", source="w", lines=wrapped), lexicon)
+    assert kept(doc)[0] == "Council approves budget"
+    assert len(kept(doc)) == 6
+    assert rules_of(doc, "Privacy") == {"chrome.copyright"}
+
+
+# --- phrase packs ---------------------------------------------------------------------------------
+
+def test_builtin_packs_travel_with_the_package(lexicon):
+    assert any(s.startswith("builtin:zh") for s in lexicon.sources)
+    assert lexicon.match("(责任编辑:0764)") == "editor_credit"
+    assert lexicon.match("Читайте также") == "related"
+    # a phrase inside a sentence of the article is not chrome
+    assert lexicon.match("The committee decided to share this information with the public next week.") is None
+    assert lexicon.match("Printer ink prices") is None  # whole words only
+
+
+def test_user_pack_adds_site_phrases(tmp_path):
+    pack = tmp_path / "site.yaml"
+    pack.write_text(yaml.safe_dump({"language": "en", "phrases": {"share": ["Beam me this story"]}}))
+    lexicon = load_lexicon([str(pack)])
+    assert lexicon.match("Beam me this story") == "share"
+    example = load_lexicon([os.path.join(ROOT, "configs", "lexicons", "example-site.yaml")], builtin=False)
+    assert example.match("More from Example News") == "related"
+
+
+def test_bad_pack_is_an_error_naming_the_file(tmp_path):
+    pack = tmp_path / "bad.yaml"
+    pack.write_text("phrases:\n  sharing: [x]\n")
+    with pytest.raises(LexiconError, match="bad.yaml.*sharing"):
+        load_lexicon([str(pack)])
+    with pytest.raises(LexiconError, match="not found"):
+        load_lexicon([str(tmp_path / "missing.yaml")])
+
+
+# --- the step in the chain ------------------------------------------------------------------------
+
+def test_chain_runs_chrome_before_quality_gates():
+    config = load_config(None)
+    names = [name for name, _ in text_steps(config)]
+    assert names.index("chrome.strip") < names.index("quality.require_text")
+    doc = apply_steps(seed("003"), text_steps(config))
+    assert doc.text.split("\n")[0] == doc.title
+
+
+def test_chrome_can_be_switched_off():
+    config = load_config(None, [{"chrome": {"enabled": False}}])
+    assert "chrome.strip" not in [name for name, _ in text_steps(config)]
+
+
+def test_default_yaml_documents_every_chrome_key():
+    with open(os.path.join(ROOT, "configs", "default.yaml"), encoding="utf-8") as fh:
+        documented = yaml.safe_load(fh)["chrome"]
+    assert documented == ChromeConfig().model_dump()
+
+
+# --- newsclean inspect ------------------------------------------------------------------------------
+
+def test_inspect_marks_removed_lines_by_rule(capsys):
+    from pipeline.cli import main
+
+    path = os.path.join(FIXTURES, "ru_portal.txt")
+    assert main(["inspect", path, "--color", "never"]) == 0
+    out = capsys.readouterr().out
+    assert "# title: В Казани открыли детскую библиотеку в здании бывшей фабрики" in out
+    assert "- sidebar.timestamped_headline" in out
+    assert "\x1b[" not in out
+    kept_line = [l for l in out.splitlines() if "Читальный зал будет открыт" in l][0]
+    assert " - " not in kept_line[:8]
+    assert main(["inspect", path, "--color", "always", "--removed-only"]) == 0
+    coloured = capsys.readouterr().out
+    assert "\x1b[" in coloured and "Читальный зал будет открыт" not in coloured
+
+
+def test_article_with_a_list_inside_keeps_it(lexicon):
+    article = (
+        "How the new recycling rules work",
+        "From April, households in the district will sort their waste into four bins instead of two, "
+        "the council announced on Wednesday.",
+        "The change follows a consultation last year in which most residents said they wanted to recycle "
+        "more but found the current rules confusing.",
+        "The bins will be collected on alternate weeks:",
+        "- blue bin for paper and cardboard",
+        "- green bin for garden and food waste",
+        "- yellow bin for plastics and metal cans",
+        "- black bin for everything that cannot be recycled",
+        "Officials said the change should double the share of recycled waste within three years, "
+        "and that residents would receive the new bins free of charge.",
+        "Leaflets explaining the new system will be delivered to every home in March.",
+    )
+    doc = strip_chrome(Document(id="r", source="r", lines=article), lexicon)
+    assert doc.removed == {}
+    assert doc.title == article[0]
