@@ -76,8 +76,7 @@ _LETTER_RUNS = re.compile(r"[^\W\d_]+")
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 _OTHER_LETTER_RUNS = re.compile(r"[^\W\d_" + "".join(chars for _n, chars in _MAIN_SCRIPTS) + "]+")
 
-# Other scripts, told apart by code point; the language is the one the script is written in (or the
-# main one, when a backend cannot do better).
+# Other scripts, told apart by the code point of each run's first letter.
 _OTHER_SCRIPTS = sorted([
     (0x0530, 0x058F, "Armn"), (0x0980, 0x09FF, "Beng"), (0x0A00, 0x0A7F, "Guru"),
     (0x0A80, 0x0AFF, "Gujr"), (0x0B00, 0x0B7F, "Orya"), (0x0B80, 0x0BFF, "Taml"),
@@ -90,7 +89,7 @@ _OTHER_SCRIPTS = sorted([
 ])
 _OTHER_STARTS = [start for start, _end, _name in _OTHER_SCRIPTS]
 
-# Script -> the language it settles (None: a backend must choose among several languages).
+# Scripts that settle the language on their own.
 SCRIPT_LANGUAGE = {
     "Hang": "ko", "Jpan": "ja", "Grek": "el", "Hebr": "he", "Thai": "th", "Armn": "hy", "Geor": "ka",
     "Guru": "pa", "Gujr": "gu", "Orya": "or", "Taml": "ta", "Telu": "te", "Knda": "kn", "Mlym": "ml",
@@ -135,8 +134,9 @@ def normalize_code(code: str) -> str:
 
 
 def script_counts(text: str) -> dict[str, int]:
-    """Letters per script (ISO 15924 codes; Han as `Hani`, kana as `Kana`). Digits, punctuation,
-    symbols and combining marks are not letters."""
+    """Letters per script (ISO 15924 codes; Han as `Hani`, kana as `Kana`). Digits, spaces and
+    common punctuation and symbols do not count; marks and signs inside a script's block count with
+    it (Arabic vowel marks, Devanagari and Thai vowel signs)."""
     if text.isascii():
         n = len(_ASCII_LETTER.findall(text))
         return {"Latn": n} if n else {}
