@@ -97,8 +97,8 @@ SCRIPT_LANGUAGE = {
     "Mong": "mn", "Syrc": "syr", "Tfng": "zgh",
 }
 
-# Scripts shared by several languages: which languages a backend may answer, and the fallback when
-# it answers none of them.
+# Scripts shared by several languages: which languages a backend may answer, most common first (the
+# first one whose alphabet fits is the answer when the backend gives none).
 SCRIPT_CANDIDATES = {
     "Cyrl": ("ru", "uk", "bg", "sr", "mk", "be", "kk", "ky", "mn", "tg", "tt", "ba", "cv", "ce", "os",
              "uz", "az", "ab"),
@@ -107,7 +107,6 @@ SCRIPT_CANDIDATES = {
     "Beng": ("bn", "as", "mni"),
     "Ethi": ("am", "ti"),
 }
-SCRIPT_FALLBACK = {"Cyrl": "ru", "Arab": "ar", "Deva": "hi", "Beng": "bn", "Ethi": "am"}
 
 # Languages not written in Latin script (a backend's answer for a Latin line is taken only if it is
 # not one of these).
@@ -493,10 +492,8 @@ def _pick(ranked: list[tuple[str, float]], allowed) -> Optional[tuple[str, float
 
 
 def _alphabet_guess(script: str, ruled_out) -> str:
-    for lang in SCRIPT_CANDIDATES[script]:
-        if lang not in ruled_out:
-            return lang
-    return SCRIPT_FALLBACK[script]
+    candidates = SCRIPT_CANDIDATES[script]
+    return next((lang for lang in candidates if lang not in ruled_out), candidates[0])
 
 
 # Han characters from which a Han-only line is surely Chinese rather than a kanji/hanja fragment.
