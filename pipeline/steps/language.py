@@ -260,11 +260,14 @@ WEB_SHARE = {
     "mr": 0.03, "ne": 0.03, "ur": 0.03, "be": 0.02, "la": 0.02, "hy": 0.02, "af": 0.01,
 }
 WEB_SHARE_DEFAULT = 0.01
+# The prior tells common languages from rare ones, not the big ones from each other: a news corpus is
+# far less English than the web, so shares above this count as this.
+WEB_SHARE_CAP = 5.0
 
 
 @lru_cache(maxsize=8)
 def _prior_factors(weight: float) -> dict[str, float]:
-    return {lang: share ** weight for lang, share in WEB_SHARE.items()}
+    return {lang: min(share, WEB_SHARE_CAP) ** weight for lang, share in WEB_SHARE.items()}
 
 
 def apply_prior(ranked: list[tuple[str, float]], weight: float) -> list[tuple[str, float]]:
