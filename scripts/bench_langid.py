@@ -56,27 +56,33 @@ class PlainLangdetect:
             return None
 
 
-def one_pass(predict, texts):
+def one_pass(predict, texts, reps=1):
     start = time.perf_counter()
     preds = [predict(t) for t in texts]
-    return preds, time.perf_counter() - start
+    for _ in range(reps - 1):
+        for t in texts:
+            predict(t)
+    return preds, (time.perf_counter() - start) / reps
 
 
-def measure(tools, texts, paragraphs, rounds):
+def measure(tools, texts, paragraphs, rounds, min_pass_s=0.5):
     """Predictions on all texts and the fastest pass of each tool, over `rounds` rounds in which
     every tool takes its turn (the machine is shared: interleaving spreads other work evenly over
-    the tools, the minimum is the figure least disturbed by it). Slow tools run all texts once."""
-    preds, secs_all, secs_para = {}, {}, {}
+    the tools, the minimum is the figure least disturbed by it). A paragraph pass repeats the
+    paragraphs until it lasts about `min_pass_s`; slow tools run all texts once."""
+    preds, secs_all, secs_para, reps = {}, {}, {}, {}
     for label, predict, _slow in tools:
         for t in texts[:5]:  # warm up: models load
             predict(t)
+        _out, secs = one_pass(predict, paragraphs)
+        reps[label] = max(1, int(min_pass_s / max(secs, 1e-6)))
     for rnd in range(rounds):
         for label, predict, slow in tools:
             if rnd == 0 or not slow:
                 out, secs = one_pass(predict, texts)
                 preds.setdefault(label, out)
                 secs_all[label] = min(secs, secs_all.get(label, float("inf")))
-            _out, secs = one_pass(predict, paragraphs)
+            _out, secs = one_pass(predict, paragraphs, reps[label])
             secs_para[label] = min(secs, secs_para.get(label, float("inf")))
     return preds, secs_all, secs_para
 
