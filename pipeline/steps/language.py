@@ -459,6 +459,15 @@ _ALPHABET_UNION = {
     script: frozenset().union(*(ALPHABETS[lang] for lang in langs if lang in ALPHABETS))
     for script, langs in SCRIPT_CANDIDATES.items()
 }
+# letters in some of a script's alphabets but not all: the only ones that can rule a language out
+_ALPHABET_TELLING = {
+    script: union - frozenset.intersection(*(frozenset(ALPHABETS[lang]) for lang in SCRIPT_CANDIDATES[script]
+                                             if lang in ALPHABETS))
+    for script, union in _ALPHABET_UNION.items() if union
+}
+_ALPHABET_LETTERS = {
+    script: re.compile("[" + "".join(sorted(union)) + "]") for script, union in _ALPHABET_UNION.items() if union
+}
 
 
 def _alphabet_filter(text: str, script: str) -> frozenset:
@@ -471,11 +480,11 @@ def _alphabet_filter(text: str, script: str) -> frozenset:
     lower = text.lower()
     if script == "Cyrl" and any(ch in lower for ch in _HISTORIC_CYRILLIC):
         return frozenset()  # pre-1918 Russian or pre-1945 Bulgarian spelling: modern alphabets do not apply
-    present = set(lower) & known
-    if not present:
+    telling = set(lower) & _ALPHABET_TELLING[script]
+    if not telling:
         return frozenset()
-    counts = {ch: lower.count(ch) for ch in present}
-    total = sum(counts.values())
+    counts = {ch: lower.count(ch) for ch in telling}
+    total = len(_ALPHABET_LETTERS[script].findall(lower))
     ruled_out = set()
     candidates = [lang for lang in SCRIPT_CANDIDATES[script] if lang in ALPHABETS]
     for lang in candidates:
