@@ -5,6 +5,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.config import build_config
 from pipeline.document import REJECT_REASONS, Document, Reject
@@ -317,3 +319,36 @@ def test_allowed_languages_are_matched_without_regard_to_case():
     cfg = build_config({"language": {"allowed": ["ZH_hans"]}}).language
     doc = annotate_lines(_doc(_seed_lines("004")), cfg)
     assert summarize_document(doc, cfg).lang == "zh-Hans"
+
+
+# --- properties --------------------------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_any_text_gets_a_well_formed_answer(text):
+    ll = detect_text(text)
+    assert ll.lang and ll.script and 0.0 <= ll.confidence <= 1.0
+    assert detect_text(text) == ll
+    if not any(ch.isalpha() for ch in text):
+        assert ll.lang == "und"
+
+
+_LANGS = st.sampled_from([
+    LineLanguage("und", 0.0, "Zyyy"), LineLanguage("en", 0.99, "Latn"), LineLanguage("fr", 0.5, "Latn"),
+    LineLanguage("zh-Hans", 0.4, "Hans"), LineLanguage("zh-Hant", 1.0, "Hant"), LineLanguage("ja", 0.98, "Jpan"),
+])
+
+
+@given(st.lists(_LANGS, max_size=30), st.data())
+def test_runs_partition_the_given_lines_in_order(line_langs, data):
+    indices = data.draw(st.lists(st.sampled_from(range(len(line_langs))), unique=True).map(sorted)
+                        if line_langs else st.just([]))
+    runs = language_runs(line_langs, indices)
+    assert sum(r["lines"] for r in runs) == len(indices)
+    if indices:
+        assert runs[0]["start"] == indices[0] and runs[-1]["end"] == indices[-1]
+    for a, b in zip(runs, runs[1:]):
+        assert a["end"] < b["start"] and a["lang"] != b["lang"]
+    for r in runs:
+        assert r["start"] <= r["end"] and r["lines"] == sum(1 for i in indices if r["start"] <= i <= r["end"])
