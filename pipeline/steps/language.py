@@ -377,7 +377,7 @@ class LangdetectBackend(Backend):
 class CascadeBackend(Backend):
     """cld2 (strict mode) where it is sure, py3langid with the prior everywhere else.
 
-    cld2 is ~10x faster but confidently wrong on short lines and between close languages (it calls
+    cld2 is 4-5x faster but confidently wrong on short lines and between close languages (it calls
     much Indonesian Malay). So its answer is taken only for a line of at least `min_chars`, when it
     calls the result reliable, covers at least `sure_at` of the text, is a language the caller
     accepts, and is a common language (WEB_SHARE >= `common_share`); any other line goes to py3langid.
