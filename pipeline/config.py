@@ -70,6 +70,20 @@ class QualityConfig(_Section):
     """A document with fewer characters of clean text goes to rejects (too_short); 0 disables."""
 
 
+class LanguageConfig(_Section):
+    backend: Literal["cld2+py3langid", "cld2", "py3langid", "langdetect"] = "cld2+py3langid"
+    """Statistical detector for scripts shared by several languages (Latin, Cyrillic, Arabic, ...);
+    the script pass settles CJK, Thai, Greek, Hebrew, ... before it."""
+    prior_weight: float = Field(0.3, ge=0.0, le=2.0)
+    """Exponent of the web-share prior on the backend's probabilities (0 = none): between close
+    languages (id/ms, da/no, hi/ne) the more common one wins unless the text clearly says otherwise."""
+    allowed: list[str] = Field(default_factory=list)
+    """Languages kept (e.g. [zh, en]; 'zh' admits zh-Hans and zh-Hant); others go to rejects with
+    reason language. Empty = every language, including und."""
+    min_confidence: float = Field(0.0, ge=0.0, le=1.0)
+    """A document whose main language has a lower confidence goes to rejects (language); 0 disables."""
+
+
 class ChromeConfig(_Section):
     enabled: bool = True
     """Strip portal chrome (headers, menus, datelines, credits, sidebars, latest-news lists) from text."""
@@ -174,6 +188,7 @@ class Config(_Section):
     output: OutputConfig = Field(default_factory=OutputConfig)
     runner: RunnerConfig = Field(default_factory=RunnerConfig)
     quality: QualityConfig = Field(default_factory=QualityConfig)
+    language: LanguageConfig = Field(default_factory=LanguageConfig)
     chrome: ChromeConfig = Field(default_factory=ChromeConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     html: HtmlConfig = Field(default_factory=HtmlConfig)

@@ -45,6 +45,8 @@ REJECT_REASONS = {
     "too_nested": "HTML elements nested deeper than html.max_depth",
     "no_main_text": "the HTML extractors found no main text on the page",
     "timeout": "extracting the page took longer than html.timeout_s (the extraction process was restarted)",
+    "language": "the document's main language is not in language.allowed, or its confidence is below "
+                "language.min_confidence",
     "error": "a step raised an unexpected error (the detail holds the traceback summary)",
 }
 

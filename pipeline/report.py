@@ -62,16 +62,14 @@ def _size(n: int) -> str:
 
 def format_summary(s: dict) -> str:
     """A readable table of the summary."""
-    rows = [("documents in", f"{s['docs_in']:,}"), ("clean", f"{s['clean']:,}"),
-            ("rejected", f"{s['rejected']:,}")]
+    rows = [("documents in", f"{s['docs_in']:,}"), ("clean", f"{s['clean']:,}")]
+    rows += [(f"  {lang}", f"{n:,}") for lang, n in _by_count(s.get("languages") or {})]
+    rows.append(("rejected", f"{s['rejected']:,}"))
     rows += [(f"  {reason}", f"{n:,}") for reason, n in s["rejected_by_reason"].items()]
     rows.append(("duplicates", f"{s['duplicates']:,}"))
     removed = s["removed_lines_by_rule"]
     rows.append(("lines removed", f"{sum(removed.values()):,}"))
     rows += [(f"  {rule}", f"{n:,}") for rule, n in removed.items()]
-    languages = s.get("languages") or {}
-    if languages:
-        rows.append(("languages (clean)", ", ".join(f"{lang} {n:,}" for lang, n in _by_count(languages))))
     if s.get("bitext_pairs"):
         rows.append(("bitext pairs", f"{s['bitext_pairs']:,}"))
     rows.append(("bytes in / clean text out", f"{_size(s['bytes_in'])} / {_size(s['bytes_out'])}"))

@@ -39,7 +39,7 @@ def test_too_short_and_text_of_clean_records(tmp_path):
         docs = files | beam.ParDo(ReadDocuments("auto", 1 << 20)).with_outputs(REJECTS, main="docs")
         cleaned = docs.docs | beam.ParDo(CleanDocuments(config)).with_outputs(REJECTS, AUDIT, main="clean")
         assert_that(cleaned.clean | "Texts" >> beam.Map(lambda r: (r["text"], r["lines_in"], r["lang"])),
-                    equal_to([("A title line\nA paragraph that is long enough.", 4, None)]), label="clean")
+                    equal_to([("A title line\nA paragraph that is long enough.", 4, "en")]), label="clean")
         assert_that(cleaned[REJECTS] | "R" >> beam.Map(lambda r: (_name(r), r["reason"])),
                     equal_to([("short.txt", "too_short")]), label="rejects")
 

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Callable
 
 from pipeline.document import Document
-from pipeline.steps import chrome, quality
+from pipeline.steps import chrome, language, quality
 from pipeline.steps.chrome_lexicon import Lexicon, load_lexicon
 
 Step = Callable[[Document], Document]
@@ -27,16 +27,23 @@ def text_steps(config, lexicon: Lexicon | None = None) -> list[tuple[str, Step]]
     are, and ships them to workers); loaded from the config when not given.
     """
     steps: list[tuple[str, Step]] = []
+    # First: every later step may read doc.notes["line_langs"].
+    steps.append(("language.annotate_lines", partial(language.annotate_lines, cfg=config.language)))
     if config.chrome.enabled:
         lexicon = lexicon if lexicon is not None else chrome_lexicon(config)
         steps.append(("chrome.strip", partial(chrome.strip_chrome, lexicon=lexicon, settings=config.chrome)))
+    # ... translated halves, ... go here ...
     steps.extend(gate_steps(config))
     return steps
 
 
 def gate_steps(config) -> list[tuple[str, Step]]:
-    """The quality gates alone: the end of `text_steps`, run again after corpus-level passes."""
-    steps: list[tuple[str, Step]] = [("quality.require_text", quality.require_text)]
+    """The end of `text_steps`, run again after corpus-level passes: the document's language over the
+    lines still kept, then the quality gates."""
+    steps: list[tuple[str, Step]] = [
+        ("language.summarize_document", partial(language.summarize_document, cfg=config.language)),
+        ("quality.require_text", quality.require_text),
+    ]
     if config.quality.min_chars > 0:
         steps.append(("quality.min_chars", partial(quality.require_min_chars, min_chars=config.quality.min_chars)))
     return steps
