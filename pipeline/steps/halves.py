@@ -41,6 +41,10 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
 _CJK_WORDLESS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_SENTENCE_BREAK = re.compile(r"[.!?:;\"“”«»„()\[\]—–]")
+# Names are compared on their first letters, which survive inflection (Czech "Trumpa" ~ "Trump")
+# and transliteration endings ("Fakhfakha" ~ "Fakhfakh"); shorter prefixes match common words.
+_NAME_PREFIX = 5
 
 # How many Latin characters one character of a dense script is worth, so that lengths of a
 # Chinese and an English paragraph are comparable (measured on parallel news: zh/en ≈ 1/3.6,
@@ -108,18 +112,24 @@ def line_features(text: str) -> LineFeatures:
     numbers = frozenset(k for k in (_number_key(m) for m in _NUMBER.findall(norm)) if k)
     cjk = bool(_CJK_WORDLESS.search(norm))
     names = set()
+    previous_end = 0
     for m in _WORD.finditer(norm):
         word = m.group()
+        gap = norm[previous_end:m.start()]
+        sentence_start = previous_end == 0 or bool(_SENTENCE_BREAK.search(gap))
+        previous_end = m.end()
         if _CJK_WORDLESS.search(word):
             continue
-        # In CJK text every Latin word is a kept name or term; elsewhere only capitalised words.
-        if not (cjk or word[0].isupper()):
+        # In CJK text every Latin word is a kept name or term; elsewhere capitalised words that do
+        # not start a sentence (a sentence-initial "The"/"Land" is no name), and acronyms.
+        if word.isupper() and len(word) >= 2:
+            names.add(_fold_word(word))
+            continue
+        if not (cjk or (word[0].isupper() and not sentence_start)):
             continue
         folded = _fold_word(word)
         if len(folded) >= 4:
-            names.add(folded[:4])
-        elif word.isupper() and len(word) >= 2:
-            names.add(folded)
+            names.add(folded[:_NAME_PREFIX])
     han = frozenset(_HAN.findall(norm))
     quotes = sum(norm.count(q) for q in "\"“”«»「」『』„")
     return LineFeatures(weighted_length(text), numbers, frozenset(names), han, quotes)
@@ -203,6 +213,7 @@ _BEADS = {
     (1, 0): math.log(0.01), (0, 1): math.log(0.01),
 }
 _VARIANCE = 6.8  # Gale & Church (1993): variance of the length difference per character
+_BEAD_REWARD = 2.0
 _MAX_FREE_LEAD = 2  # unaligned lines allowed free at the start of either half (title, dateline)
 
 
@@ -258,14 +269,16 @@ def anchor_sets(texts: Sequence[str], feats: Sequence[LineFeatures], lang: str, 
     """Per line, the tokens that should reappear in a translation into `other_lang`."""
     pair = {lang, other_lang}
     use_han = pair <= {"zh", "ja", "ko"} and len(pair) == 2
-    use_dict = pair == {"zh", "en"}
+    # CC-CEDICT glosses Chinese words; Japanese kanji compounds mostly share them (政府, 経済 ~ 经济
+    # via the traditional forms), so the same index gives some evidence for ja-en as well.
+    use_dict = pair in ({"zh", "en"}, {"ja", "en"})
     out = []
     for text, f in zip(texts, feats):
         tokens = {("n", n) for n in f.numbers} | {("w", w) for w in f.names}
         if use_han:
             tokens |= {("h", h) for h in f.han}
         if use_dict:
-            dict_keys = chinese_gloss_keys(text) if lang == "zh" else english_word_keys(text)
+            dict_keys = chinese_gloss_keys(text) if lang in ("zh", "ja") else english_word_keys(text)
             tokens |= {("d", k) for k in dict_keys}
         out.append(frozenset(tokens))
     return out
@@ -318,8 +331,8 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
     neg = -1e18
     best = [[neg] * (m + 1) for _ in range(n + 1)]
     back: list[list] = [[None] * (m + 1) for _ in range(n + 1)]
-    for i in range(min(n, _MAX_FREE_LEAD) + 1):
-        for j in range(min(m, _MAX_FREE_LEAD) + 1):
+    for i in range(min(n - 1, _MAX_FREE_LEAD) + 1):
+        for j in range(min(m - 1, _MAX_FREE_LEAD) + 1):
             if i == 0 or j == 0:
                 best[i][j] = 0.0
     cum_a = [0.0]
@@ -343,7 +356,9 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
                     sa = frozenset().union(*anchors_a[i:ii])
                     sb = frozenset().union(*anchors_b[j:jj])
                     match = _match_score(sa, sb)
-                    score = here + prior + logp + match_weight * match
+                    # a reward per bead so that aligning a plausible pair beats leaving lines unaligned
+                    reward = _BEAD_REWARD + 0.5 * (da + db - 2)
+                    score = here + prior + logp + reward + match_weight * match
                 else:
                     logp, match = 0.0, 0.0
                     score = here + prior - 2.0
@@ -403,7 +418,50 @@ class HalvesEvidence:
     in_order: float  # share of those met inside aligned beads
     anchored_beads: float  # share of beads with anchors on both sides that share one
     starts_together: bool  # the alignment starts within the first lines of both halves
+    contrast: float = 0.0  # how far anchor matches on the aligned pairs exceed those of all pairs (z)
+    matched: float = 0.0  # anchor match summed over the beads of the alignment
+    matched_shuffled: float = 0.0  # the same for the best alignment with the second half out of order
+    intrusions: int = 0  # paragraph-length lines inside one half in the other half's language
     score: float = 0.0
+
+
+def pair_contrast(anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset],
+                  aligned: Sequence[tuple[int, int]]) -> float:
+    """z-score of the mean anchor match over the aligned line pairs against all line pairs.
+
+    Translations share their names, numbers and glosses paragraph by paragraph; two articles on
+    the same story share them too, but spread over the document, so their aligned pairs are no
+    better than any pair.
+    """
+    n, m = len(anchors_a), len(anchors_b)
+    if not aligned or n * m < 2:
+        return 0.0
+    scores = [[_match_score(a, b) for b in anchors_b] for a in anchors_a]
+    flat = [x for row in scores for x in row]
+    mean = sum(flat) / len(flat)
+    var = sum((x - mean) ** 2 for x in flat) / len(flat)
+    on = [scores[i][j] for i, j in aligned]
+    on_mean = sum(on) / len(on)
+    if var <= 1e-12:
+        return 0.0
+    return (on_mean - mean) / math.sqrt(var / len(on))
+
+
+def shuffled_match(lens_a, lens_b, anchors_a, anchors_b, ratio: float) -> float:
+    """Anchor match of the best alignment when the second half's lines are put out of order.
+
+    The null hypothesis for "the halves say the same thing in the same order": two articles on one
+    story align about as well reversed or rotated as in their real order; a translation does not.
+    """
+    m = len(lens_b)
+    if m < 2:
+        return 0.0
+    best = 0.0
+    for order in (list(range(m - 1, -1, -1)), [(k + m // 2) % m for k in range(m)]):
+        alignment = align_halves(lens_a, [lens_b[k] for k in order], anchors_a,
+                                 [anchors_b[k] for k in order], ratio)
+        best = max(best, sum(b.match for b in alignment.beads))
+    return best
 
 
 def collect_evidence(alignment: Alignment, lens_a, lens_b, strong_a, strong_b) -> HalvesEvidence:
@@ -455,6 +513,15 @@ def _estimate_ratio(total_a: float, total_b: float) -> float:
     return min(2.0, max(0.5, total_b / total_a)) if total_a > 0 else 1.0
 
 
+def count_intrusions(langs: Sequence[str], lengths: Sequence[float], position: int, first_lang: str,
+                     second_lang: str, min_length: float = 60.0) -> int:
+    """Paragraph-length lines in the wrong half's language: a translated half is one block, a quoted
+    translation or a glossary interleaves the languages."""
+    before = sum(1 for k in range(position) if langs[k] == second_lang and lengths[k] >= min_length)
+    after = sum(1 for k in range(position, len(langs)) if langs[k] == first_lang and lengths[k] >= min_length)
+    return before + after
+
+
 def evaluate_split(lines: Sequence[str], content: Sequence[int], position: int, first_lang: str,
                    second_lang: str, feats: Sequence[LineFeatures]) -> HalvesFound:
     """Align the halves [0, position) / [position, n) of the content lines and gather the evidence."""
@@ -478,9 +545,14 @@ def evaluate_split(lines: Sequence[str], content: Sequence[int], position: int, 
     strong_a = [frozenset(t for t in s if t[0] in ("n", "w")) for s in anchors_a]
     strong_b = [frozenset(t for t in s if t[0] in ("n", "w")) for s in anchors_b]
     evidence = collect_evidence(alignment, lens_a, lens_b, strong_a, strong_b)
-    beads, pairs = [], []
+    beads, pairs, local_pairs = [], [], []
     for bead in alignment.beads:
         beads.append(([idx_a[i] for i in bead.a], [idx_b[j] for j in bead.b],
                       round(math.exp(bead.length_logp), 4)))
-        pairs.extend((idx_a[i], idx_b[j]) for i, j in bead_line_pairs(bead, lens_a, lens_b))
+        inside = bead_line_pairs(bead, lens_a, lens_b)
+        local_pairs.extend(inside)
+        pairs.extend((idx_a[i], idx_b[j]) for i, j in inside)
+    evidence.contrast = round(pair_contrast(anchors_a, anchors_b, local_pairs), 3)
+    evidence.matched = round(sum(b.match for b in alignment.beads), 3)
+    evidence.matched_shuffled = round(shuffled_match(lens_a, lens_b, anchors_a, anchors_b, alignment.ratio), 3)
     return HalvesFound(idx_b[0], first_lang, second_lang, beads, pairs, evidence, idx_a, idx_b)
