@@ -654,3 +654,103 @@ def find_translated_halves(lines: Sequence[str], line_langs: Sequence[str], min_
     if best is None or best.evidence.score < min_score:
         return None
     return best
+
+
+# ------------------------------------------------------------------------------------------------
+# The same article twice in the same language
+# ------------------------------------------------------------------------------------------------
+
+def shingles(text: str) -> frozenset:
+    """Words (lower case) of alphabetic text and character bigrams of CJK text."""
+    norm = unicodedata.normalize("NFKC", text).lower()
+    tokens = {w for w in _WORD.findall(norm) if not _CJK_WORDLESS.search(w) and len(w) >= 3}
+    for run in re.findall(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+", norm):
+        tokens.update(run[k:k + 2] for k in range(len(run) - 1))
+    return frozenset(tokens)
+
+
+def overlap(a: frozenset, b: frozenset) -> float:
+    """Shared tokens over the larger set: an edited copy of a line scores high, a short line that
+    happens to sit inside a long one does not."""
+    if len(a) < 3 or len(b) < 3:
+        return 0.0
+    return len(a & b) / max(len(a), len(b))
+
+
+@dataclass
+class RepeatedFound:
+    """A document that holds its article twice in one language; the second copy starts at split_line."""
+    split_line: int
+    lang: str
+    pairs: list[tuple[int, int]]
+    first_lines: list[int]
+    second_lines: list[int]
+
+
+def _monotone_matches(sim, rows: range, cols: range, threshold: float) -> list[tuple[int, int]]:
+    """Longest in-order chain of similar line pairs (an LCS over the similarity matrix)."""
+    rows, cols = list(rows), list(cols)
+    n, m = len(rows), len(cols)
+    best = [[0] * (m + 1) for _ in range(n + 1)]
+    for a in range(n - 1, -1, -1):
+        for b in range(m - 1, -1, -1):
+            here = best[a + 1][b + 1] + 1 if sim[rows[a]][cols[b]] >= threshold else 0
+            best[a][b] = max(here, best[a + 1][b], best[a][b + 1])
+    chain, a, b = [], 0, 0
+    while a < n and b < m:
+        if sim[rows[a]][cols[b]] >= threshold and best[a][b] == best[a + 1][b + 1] + 1:
+            chain.append((rows[a], cols[b]))
+            a, b = a + 1, b + 1
+        elif best[a + 1][b] >= best[a][b + 1]:
+            a += 1
+        else:
+            b += 1
+    return chain
+
+
+def find_repeated_copy(lines: Sequence[str], line_langs: Sequence[str], min_lines: int = 2,
+                       threshold: float = 0.4, min_share: float = 0.6) -> Optional[RepeatedFound]:
+    """The split of a document into two copies of one article in the same language, or None.
+
+    The second copy must restart the article (its first line resembles one of the first two lines),
+    the two copies' lines must correspond in order for at least `min_share` of the shorter copy,
+    and both copies must be in the same language. A sidebar that repeats a few headlines further
+    down a page does not restart the article and is left alone.
+    """
+    content = [i for i, line in enumerate(lines) if line.strip()]
+    n = len(content)
+    if n < 2 * min_lines:
+        return None
+    sets = [shingles(lines[i]) for i in content]
+    starts = [p for p in range(min_lines, n - min_lines + 1)
+              if any(overlap(sets[k], sets[p]) >= threshold for k in range(min(2, p)))]
+    if not starts:
+        return None
+    sim = [[overlap(sets[a], sets[b]) if a < b else 0.0 for b in range(n)] for a in range(n)]
+    langs = [base_lang(line_langs[i]) for i in content]
+    best: Optional[tuple[float, int, list]] = None
+    for p in starts:
+        chain = _monotone_matches(sim, range(0, p), range(p, n), threshold)
+        share = len(chain) / min(p, n - p)
+        if len(chain) < min_lines or share < min_share:
+            continue
+        first = _main_lang(langs[:p], sets[:p])
+        if first != _main_lang(langs[p:], sets[p:]):
+            continue
+        # rank by the share of the longer copy matched: the real restart explains the most lines
+        rank = len(chain) / max(p, n - p)
+        if best is None or rank > best[0]:
+            best = (rank, p, chain)
+    if best is None:
+        return None
+    _rank, p, chain = best
+    return RepeatedFound(content[p], _main_lang(langs[:p], sets[:p]),
+                         [(content[a], content[b]) for a, b in chain], content[:p], content[p:])
+
+
+def _main_lang(langs: Sequence[str], sets: Sequence[frozenset]) -> str:
+    weight: dict[str, int] = {}
+    for lang, tokens in zip(langs, sets):
+        if lang != "und":
+            weight[lang] = weight.get(lang, 0) + len(tokens) + 1
+    return min(weight, key=lambda l: (-weight[l], l)) if weight else "und"
