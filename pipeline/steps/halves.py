@@ -754,3 +754,55 @@ def _main_lang(langs: Sequence[str], sets: Sequence[frozenset]) -> str:
         if lang != "und":
             weight[lang] = weight.get(lang, 0) + len(tokens) + 1
     return min(weight, key=lambda l: (-weight[l], l)) if weight else "und"
+
+
+# ------------------------------------------------------------------------------------------------
+# Which half to keep
+# ------------------------------------------------------------------------------------------------
+
+# "史蒂夫·维特科夫(Steve Witkoff)": a translation into another script keeps the original spelling of
+# names in brackets; an original article has no reason to.
+_BRACKETED_LATIN = re.compile(r"[(（]\s*[A-Za-z][A-Za-z .'’\-]{1,40}[)）]")
+
+
+def _looks_like_title(line: str, other_lengths: Sequence[float]) -> bool:
+    """A short first line without a final full stop, shorter than the paragraphs that follow."""
+    text = line.strip()
+    if not text or text[-1] in ".。!！?？\"”»":
+        return False
+    length = weighted_length(text)
+    typical = sorted(other_lengths)[len(other_lengths) // 2] if other_lengths else length * 3
+    return length <= 200 and length < 0.6 * typical
+
+
+def original_side(lines: Sequence[str], first: Sequence[int], second: Sequence[int],
+                  first_lang: str = "", second_lang: str = "") -> str:
+    """'first' or 'second': the half that looks like the source rather than the translation.
+
+    Votes: this half opens with a title line and the other does not (+2; a translation pasted below
+    or above an article often lacks the headline); the other half, written in a non-Latin script,
+    spells names in brackets in Latin letters (+2); this half has more paragraphs (machine
+    translations are often pasted with paragraphs merged, +1). Ties go to the second half, the usual
+    place of the original when a site puts its own translation first. On the public dev set (built
+    to vary every one of these cues) the vote picks the original about 7 times in 10.
+    """
+    def bracketed(half):
+        text = " ".join(lines[i] for i in half)
+        if len(_LATIN_WORD.findall(text)) * 4 > len(text.split()) * 3 and not _CJK_WORDLESS.search(text):
+            return 0  # brackets in a Latin-script half are ordinary asides
+        return len(_BRACKETED_LATIN.findall(text))
+
+    def title(half):
+        rest = [weighted_length(lines[i]) for i in half[1:]]
+        return bool(half) and _looks_like_title(lines[half[0]], rest)
+
+    votes = {"first": 0, "second": 0}
+    b1, b2 = bracketed(first), bracketed(second)
+    if b1 != b2 and max(b1, b2) >= 2:
+        votes["second" if b1 > b2 else "first"] += 2
+    t1, t2 = title(first), title(second)
+    if t1 != t2:
+        votes["first" if t1 else "second"] += 2
+    if len(first) != len(second):
+        votes["first" if len(first) > len(second) else "second"] += 1
+    return "first" if votes["first"] > votes["second"] else "second"
