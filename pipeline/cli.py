@@ -1,7 +1,7 @@
 """The `newsclean` command line.
 
 Exit codes: 0 success; 1 the pipeline failed; 2 a usage, config, input or output error (nothing ran);
-3 the run finished but the accounting identity docs_in == clean + rejected + duplicates failed.
+3 the run finished but the accounting identity docs_in + split == clean + rejected + duplicates failed.
 """
 from __future__ import annotations
 

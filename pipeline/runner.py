@@ -14,7 +14,7 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 
 from pipeline import report, sinks
 from pipeline.config import Config
-from pipeline.transforms import AUDIT, REJECTS, CleanDocuments, CountWritten, ExpandInputs, ReadDocuments
+from pipeline.transforms import AUDIT, BITEXT, REJECTS, CleanDocuments, CountWritten, ExpandInputs, ReadDocuments
 
 LOCAL_RUNNER_NAMES = {"DirectRunner", "direct", "local", "FnApiRunner"}
 
@@ -44,7 +44,7 @@ def make_runner(config: Config):
 
 
 def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int) -> None:
-    """read -> decode/normalise -> text steps -> write clean / rejects / audit."""
+    """read -> decode/normalise -> text steps -> write clean / rejects / audit / bitext."""
     out = config.output.dir
     files = (
         p
@@ -59,10 +59,11 @@ def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int) -> None:
     read = files | "Read" >> beam.ParDo(
         ReadDocuments(config.input.encoding, config.input.max_document_bytes)
     ).with_outputs(REJECTS, main="docs")
-    cleaned = read.docs | "Clean" >> beam.ParDo(CleanDocuments(config)).with_outputs(REJECTS, AUDIT, main="clean")
+    cleaned = read.docs | "Clean" >> beam.ParDo(CleanDocuments(config)).with_outputs(REJECTS, AUDIT, BITEXT, main="clean")
     rejects = (read[REJECTS], cleaned[REJECTS]) | "AllRejects" >> beam.Flatten()
 
-    for kind, records in (("clean", cleaned.clean), ("rejects", rejects), ("audit", cleaned[AUDIT])):
+    for kind, records in (("clean", cleaned.clean), ("rejects", rejects), ("audit", cleaned[AUDIT]),
+                          ("bitext", cleaned[BITEXT])):
         _ = (
             records
             | f"Count{kind.title()}" >> beam.ParDo(CountWritten(kind))

@@ -16,6 +16,7 @@ from pipeline.report import NAMESPACE
 
 REJECTS = "rejects"
 AUDIT = "audit"
+BITEXT = "bitext"
 
 
 def count(name: str, n: int = 1) -> None:
@@ -71,7 +72,8 @@ class ReadDocuments(beam.DoFn):
 
 
 class CleanDocuments(beam.DoFn):
-    """Document -> clean record (main), reject record, and an audit record when lines were removed."""
+    """Document -> clean record (main), reject record, an audit record when lines were removed, and
+    bitext records (aligned pairs of translated halves)."""
 
     def __init__(self, config):
         self.config = config
@@ -88,19 +90,36 @@ class CleanDocuments(beam.DoFn):
             yield beam.pvalue.TaggedOutput(AUDIT, doc.audit_record())
 
     def process(self, doc: Document):
-        current = doc
-        try:
-            for _name, step in self.steps:
-                current = step(current)
-        except Reject as r:
+        # A step may split a document in two (translated halves with keep: both): it leaves the
+        # second one in notes["split_off"], which then runs through the remaining steps on its own
+        # and is counted as `split` (the summary checks docs_in + split == clean + rejected + dups).
+        pending = [(doc, 0)]
+        while pending:
+            current, start = pending.pop(0)
+            original = current
+            try:
+                for k in range(start, len(self.steps)):
+                    current = self.steps[k][1](current)
+                    split_off = current.notes.get("split_off")
+                    if split_off is not None:
+                        count("split")
+                        current = current.replace(notes={n: v for n, v in current.notes.items() if n != "split_off"})
+                        pending.append((split_off, k + 1))
+            except Reject as r:
+                yield from self._audit(current)
+                yield from self._bitext(current)
+                yield rejected(original.id, original.source, r.reason, r.detail, bytes=original.bytes_in)
+                continue
+            except Exception as err:
+                yield rejected(original.id, original.source, "error", error_detail(err), bytes=original.bytes_in)
+                continue
             yield from self._audit(current)
-            yield rejected(doc.id, doc.source, r.reason, r.detail, bytes=doc.bytes_in)
-            return
-        except Exception as err:
-            yield rejected(doc.id, doc.source, "error", error_detail(err), bytes=doc.bytes_in)
-            return
-        yield from self._audit(current)
-        yield current.clean_record()
+            yield from self._bitext(current)
+            yield current.clean_record()
+
+    def _bitext(self, doc: Document):
+        for record in doc.notes.get("bitext") or ():
+            yield beam.pvalue.TaggedOutput(BITEXT, record)
 
 
 class CountWritten(beam.DoFn):

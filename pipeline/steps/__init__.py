@@ -9,7 +9,7 @@ from functools import partial
 from typing import Callable
 
 from pipeline.document import Document
-from pipeline.steps import language, quality
+from pipeline.steps import halves, language, quality
 
 Step = Callable[[Document], Document]
 
@@ -19,7 +19,9 @@ def text_steps(config) -> list[tuple[str, Step]]:
     steps: list[tuple[str, Step]] = []
     # First: every later step may read doc.notes["line_langs"].
     steps.append(("language.annotate_lines", partial(language.annotate_lines, cfg=config.language)))
-    # ... chrome stripping, translated halves, ... go here ...
+    # ... chrome stripping ... goes here ...
+    if config.halves.enabled:
+        steps.append(("halves.split_halves", partial(halves.split_halves, cfg=config.halves)))
     # Late: the document's language over the lines still kept.
     steps.append(("language.summarize_document", partial(language.summarize_document, cfg=config.language)))
     steps.append(("quality.require_text", quality.require_text))

@@ -535,6 +535,21 @@ class HalvesFound:
     second_lines: list[int] = field(default_factory=list)
 
 
+def bead_score(bead: Bead, anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset]) -> float:
+    """Confidence in one aligned pair, in [0, 1]: how well the lengths fit (Gale–Church p-value)
+    and how much of what could match across it does (anchor cosine); a pair with anchors on both
+    sides that share none is halved."""
+    sa = frozenset().union(*(anchors_a[i] for i in bead.a))
+    sb = frozenset().union(*(anchors_b[j] for j in bead.b))
+    cosine = anchor_cosine(sa, sb)
+    score = 0.6 * math.exp(bead.length_logp) + 0.4 * min(1.0, 2.0 * cosine)
+    strong_a = {t for t in sa if t[0] in ("n", "w")}
+    strong_b = {t for t in sb if t[0] in ("n", "w")}
+    if strong_a and strong_b and not strong_a & strong_b:
+        score /= 2
+    return score
+
+
 def _estimate_ratio(total_a: float, total_b: float) -> float:
     return min(2.0, max(0.5, total_b / total_a)) if total_a > 0 else 1.0
 
@@ -574,7 +589,7 @@ def evaluate_split(lines: Sequence[str], content: Sequence[int], position: int, 
     beads, pairs, local_pairs = [], [], []
     for bead in alignment.beads:
         beads.append(([idx_a[i] for i in bead.a], [idx_b[j] for j in bead.b],
-                      round(math.exp(bead.length_logp), 4)))
+                      round(bead_score(bead, anchors_a, anchors_b), 4)))
         inside = bead_line_pairs(bead, lens_a, lens_b)
         local_pairs.extend(inside)
         pairs.extend((idx_a[i], idx_b[j]) for i, j in inside)
@@ -806,3 +821,100 @@ def original_side(lines: Sequence[str], first: Sequence[int], second: Sequence[i
     if len(first) != len(second):
         votes["first" if len(first) > len(second) else "second"] += 1
     return "first" if votes["first"] > votes["second"] else "second"
+
+
+
+# ------------------------------------------------------------------------------------------------
+# The step
+# ------------------------------------------------------------------------------------------------
+
+RULE_TRANSLATED = "halves.translated"
+RULE_REPEATED = "halves.repeated"
+RULE_SPLIT = "halves.split"  # keep: both — each of the two documents holds one half
+
+
+def _half_lang(line_langs: Sequence, indices: Sequence[int]) -> str:
+    """The most common full language code (e.g. zh-Hans) among a half's lines."""
+    counts: dict[str, int] = {}
+    for i in indices:
+        code = getattr(line_langs[i], "lang", line_langs[i]) or "und"
+        if code != "und":
+            counts[code] = counts.get(code, 0) + 1
+    return min(counts, key=lambda c: (-counts[c], c)) if counts else "und"
+
+
+def _join(lines: Sequence[str], indices: Sequence[int]) -> str:
+    return " ".join(lines[i].strip() for i in indices)
+
+
+def bitext_records(doc_id: str, lines: Sequence[str], found: HalvesFound, src_side: str, src_lang: str,
+                   tgt_lang: str, min_score: float) -> list[dict]:
+    """One record per aligned pair with score >= min_score; src is the `src_side` half."""
+    records = []
+    for a, b, score in found.beads:
+        if score < min_score:
+            continue
+        src, tgt = (a, b) if src_side == "first" else (b, a)
+        records.append({
+            "id": f"{doc_id}:{len(records)}", "doc_id": doc_id, "src_lang": src_lang, "tgt_lang": tgt_lang,
+            "src": _join(lines, src), "tgt": _join(lines, tgt), "src_lines": list(src), "tgt_lines": list(tgt),
+            "score": score,
+        })
+    return records
+
+
+def choose_side(keep: str, found: HalvesFound, lines: Sequence[str], first_lang: str, second_lang: str) -> str:
+    """'first', 'second' or 'both' for the policy `keep` (original | both | a language code)."""
+    if keep == "both":
+        return "both"
+    if keep != "original":
+        wanted = base_lang(keep)
+        if base_lang(first_lang) == wanted and base_lang(second_lang) != wanted:
+            return "first"
+        if base_lang(second_lang) == wanted and base_lang(first_lang) != wanted:
+            return "second"
+    return original_side(lines, found.first_lines, found.second_lines)
+
+
+def split_halves(doc: Document, cfg) -> Document:
+    """Find translated halves (or a same-language repeat) and keep one half by `cfg.keep`.
+
+    Reads `doc.notes["line_langs"]` (set by language.annotate_lines). Sets the clean-record field
+    `translated_halves`, leaves the aligned pairs in `doc.notes["bitext"]`, and for keep: both puts
+    the second half, as its own linked document, in `doc.notes["split_off"]`.
+    """
+    if not cfg.enabled:
+        return doc
+    line_langs = doc.notes.get("line_langs")
+    if line_langs is None:
+        raise ValueError("halves.split_halves needs doc.notes['line_langs'] (run language.annotate_lines first)")
+    codes = [getattr(l, "lang", l) for l in line_langs]
+    # lines an earlier step removed (site chrome) take no part
+    lines = [line if i not in doc.removed else "" for i, line in enumerate(doc.lines)]
+    found = find_translated_halves(lines, codes, min_lines=cfg.min_lines, min_score=cfg.min_score)
+    if found is None:
+        if cfg.repeated:
+            repeated = find_repeated_copy(lines, codes, min_lines=cfg.min_lines)
+            if repeated is not None:
+                return doc.remove_lines(repeated.second_lines, RULE_REPEATED).with_extra(repeated_copy={
+                    "split_line": repeated.split_line, "lang": repeated.lang,
+                    "pairs": [list(p) for p in repeated.pairs]})
+        return doc
+    first_lang = _half_lang(line_langs, found.first_lines)
+    second_lang = _half_lang(line_langs, found.second_lines)
+    kept = choose_side(cfg.keep, found, lines, first_lang, second_lang)
+    info = {"split_line": found.split_line, "first_lang": first_lang, "second_lang": second_lang,
+            "kept": kept, "pairs": [list(p) for p in found.pairs]}
+    src_side = kept if kept != "both" else original_side(lines, found.first_lines, found.second_lines)
+    src_lang, tgt_lang = (first_lang, second_lang) if src_side == "first" else (second_lang, first_lang)
+    bitext = bitext_records(doc.id, doc.lines, found, src_side, src_lang, tgt_lang, cfg.bitext_min_score)
+    if kept == "both":
+        second_id = f"{doc.id}-2"
+        split_off = doc.remove_lines(found.first_lines, RULE_SPLIT).replace(
+            id=second_id, extra={**doc.extra, "translated_halves": {**info, "part": "second", "linked_id": doc.id}},
+            notes={**doc.notes, "bitext": []})
+        return (doc.remove_lines(found.second_lines, RULE_SPLIT)
+                .with_extra(translated_halves={**info, "part": "first", "linked_id": second_id})
+                .with_notes(bitext=bitext, split_off=split_off))
+    dropped = found.second_lines if kept == "first" else found.first_lines
+    return doc.remove_lines(dropped, RULE_TRANSLATED).with_extra(translated_halves=info).with_notes(bitext=bitext)
