@@ -552,7 +552,7 @@ def bead_score(bead: Bead, anchors_a: Sequence[frozenset], anchors_b: Sequence[f
 
 
 def _estimate_ratio(total_a: float, total_b: float) -> float:
-    return min(2.0, max(0.5, total_b / total_a)) if total_a > 0 else 1.0
+    return min(1.25, max(0.8, total_b / total_a)) if total_a > 0 else 1.0
 
 
 def count_intrusions(langs: Sequence[str], lengths: Sequence[float], position: int, first_lang: str,
