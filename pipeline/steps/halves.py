@@ -217,7 +217,9 @@ _BEADS = {
     (1, 0): math.log(0.01), (0, 1): math.log(0.01),
 }
 _VARIANCE = 6.8  # Gale & Church (1993): variance of the length difference per character
-_BEAD_REWARD = 2.0
+_BEAD_REWARD = 3.0
+_LINE_REWARD = 0.3
+_SKIP_PENALTY = 0.0  # on top of the (1, 0) / (0, 1) prior: a line left unaligned inside the text
 _MAX_FREE_LEAD = 2  # unaligned lines allowed free at the start of either half (title, dateline)
 
 
@@ -379,11 +381,11 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
                     sb = frozenset().union(*anchors_b[j:jj])
                     match = _match_score(sa, sb)
                     # a reward per bead so that aligning a plausible pair beats leaving lines unaligned
-                    reward = _BEAD_REWARD + 0.5 * (da + db - 2)
+                    reward = _BEAD_REWARD + _LINE_REWARD * (da + db - 2)
                     score = here + prior + logp + reward + match_weight * match
                 else:
                     logp, match = 0.0, 0.0
-                    score = here + prior - 2.0
+                    score = here + prior - _SKIP_PENALTY
                 if score > best[ii][jj]:
                     best[ii][jj] = score
                     back[ii][jj] = (i, j, logp, match)
