@@ -214,3 +214,31 @@ def test_original_side_prefers_the_half_with_the_title_and_without_bracketed_nam
              "U.S. envoy Steve Witkoff and Jared Kushner met Putin on Tuesday.",
              "The talks lasted five hours."]
     assert halves.original_side(lines, [0, 1], [2, 3, 4]) == "second"
+
+
+def test_pipeline_writes_bitext_and_counts_a_split_document(tmp_path):
+    """Through Beam: keep: both gives two linked clean records from one input, counted as `split`."""
+    import apache_beam as beam
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+    from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from pipeline import report
+    from pipeline.transforms import AUDIT, BITEXT, REJECTS, CleanDocuments, CountWritten
+
+    config = build_config({"halves": {"keep": "both"}})
+    doc = make_doc(ARTICLE_EN + ARTICLE_DE, "pair")
+    p = BeamTestPipeline(runner=FnApiRunner())
+    cleaned = (p | beam.Create([doc])
+               | beam.ParDo(CleanDocuments(config)).with_outputs(REJECTS, AUDIT, BITEXT, main="clean"))
+    clean = cleaned.clean | "CountClean" >> beam.ParDo(CountWritten("clean"))
+    assert_that(clean | beam.Map(lambda r: (r["id"], r["translated_halves"]["linked_id"])),
+                equal_to([("pair", "pair-2"), ("pair-2", "pair")]), label="linked")
+    assert_that(cleaned[BITEXT] | beam.Map(lambda r: (r["doc_id"], r["src_lang"], r["tgt_lang"])),
+                equal_to([("pair", "en", "de")] * 4), label="bitext")
+    result = p.run()
+    result.wait_until_finish()
+    counters = report.query_counters(result)
+    counters["docs_in"] = 1
+    summary = report.build_summary(counters, 1.0)
+    assert summary["split"] == 1 and summary["clean"] == 2 and summary["accounting_ok"]
