@@ -19,7 +19,8 @@ def text_steps(config) -> list[tuple[str, Step]]:
     steps: list[tuple[str, Step]] = []
     # First: every later step may read doc.notes["line_langs"].
     steps.append(("language.annotate_lines", partial(language.annotate_lines, cfg=config.language)))
-    # ... chrome stripping ... goes here ...
+    # ... chrome stripping, translated halves, ... go here ...
+    # Translated halves: after chrome (whose removed lines it ignores), before the document summary.
     if config.halves.enabled:
         steps.append(("halves.split_halves", partial(halves.split_halves, cfg=config.halves)))
     # Late: the document's language over the lines still kept.
