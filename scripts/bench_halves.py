@@ -46,8 +46,9 @@ def main(argv=None) -> int:
     ap.add_argument("--scorer", help="score_halves.py (default: one folder above the data)")
     ap.add_argument("--min-score", type=float, default=HalvesConfig().min_score)
     ap.add_argument("--backend", default=language.DEFAULT_BACKEND)
+    ap.add_argument("--min-lines", type=int, default=HalvesConfig().min_lines)
     args = ap.parse_args(argv)
-    cfg = HalvesConfig(min_score=args.min_score)
+    cfg = HalvesConfig(min_score=args.min_score, min_lines=args.min_lines)
     scorer_path = args.scorer or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(args.gold))),
                                               "score_halves.py")
     rows = read_jsonl(args.gold)

@@ -242,3 +242,9 @@ def test_pipeline_writes_bitext_and_counts_a_split_document(tmp_path):
     counters["docs_in"] = 1
     summary = report.build_summary(counters, 1.0)
     assert summary["split"] == 1 and summary["clean"] == 2 and summary["accounting_ok"]
+
+
+def test_katakana_names_meet_their_latin_spelling():
+    ja = halves.line_features("マンチェスター・ユナイテッドとチェルシーが勝ち、ワトフォードは降格した。")
+    en = halves.line_features("Manchester United and Chelsea won, while Watford went down.")
+    assert {"ntd", "kls", "vtf"} <= ja.sounds & en.sounds  # United, Chelsea, Watford

@@ -68,6 +68,38 @@ _LATIN_FOLD = (("ck", "k"), ("ph", "f"), ("w", "v"), ("x", "ks"), ("q", "k"), ("
                ("z", "s"))
 
 
+_KANA_ROMAJI = dict(zip(
+    "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン"
+    "ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポヴ",
+    "a i u e o ka ki ku ke ko sa shi su se so ta chi tsu te to na ni nu ne no ha hi fu he ho "
+    "ma mi mu me mo ya yu yo ra ri ru re ro wa wo n ga gi gu ge go za ji zu ze zo da ji zu de do "
+    "ba bi bu be bo pa pi pu pe po vu".split()))
+_SMALL_KANA = dict(zip("ァィゥェォャュョヮ", "a i u e o ya yu yo wa".split()))
+_KATAKANA_WORD = re.compile(r"[\u30a1-\u30fa\u30fc]{2,}")
+
+
+def katakana_romaji(word: str) -> str:
+    """ワトフォード -> 'watofodo' (rough Hepburn; long-vowel marks and small tsu dropped)."""
+    out = ""
+    for ch in word:
+        if ch in _SMALL_KANA:
+            small = _SMALL_KANA[ch]
+            # キャ -> kya, シェ -> she, ティ -> ti: the small kana replaces the vowel before it
+            out = (out[:-1] if out and out[-1] in "aeiou" else out) + small
+        else:
+            out += _KANA_ROMAJI.get(ch, "")
+    return out
+
+
+def consonant_key(word: str) -> Optional[str]:
+    """The first three consonants of a name, with l/r and voiced/unvoiced told apart no further
+    than Japanese spelling keeps them: 'Watford' and ワトフォード both give 'vtf'."""
+    folded = _fold_word(word).replace("r", "l")
+    skeleton = re.sub(r"[aeiouyh]", "", folded)
+    skeleton = re.sub(r"(.)\1+", r"\1", skeleton)
+    return skeleton[:3] if len(skeleton) >= 3 else None
+
+
 def weighted_length(text: str) -> float:
     """Length in Latin-character equivalents (dense scripts weigh more per character)."""
     han = len(_HAN.findall(text))
@@ -106,6 +138,7 @@ class LineFeatures:
     han: frozenset
     quotes: int
     words: frozenset = frozenset()  # folded 5-letter prefixes of longer alphabetic words (cognates)
+    sounds: frozenset = frozenset()  # consonant keys of names: Latin names and katakana words
 
 
 def line_features(text: str) -> LineFeatures:
@@ -114,6 +147,7 @@ def line_features(text: str) -> LineFeatures:
     numbers = frozenset(k for k in (_number_key(m) for m in _NUMBER.findall(norm)) if k)
     cjk = bool(_CJK_WORDLESS.search(norm))
     names = set()
+    name_words: list[str] = []
     previous_end = 0
     for m in _WORD.finditer(norm):
         word = m.group()
@@ -132,11 +166,15 @@ def line_features(text: str) -> LineFeatures:
         folded = _fold_word(word)
         if len(folded) >= 4:
             names.add(folded[:_NAME_PREFIX])
+            name_words.append(word)
     han = frozenset(_HAN.findall(norm))
     quotes = sum(norm.count(q) for q in "\"“”«»「」『』„")
     words = frozenset(_fold_word(w)[:_NAME_PREFIX] for w in _WORD.findall(norm)
                       if len(w) >= 6 and not _CJK_WORDLESS.search(w))
-    return LineFeatures(weighted_length(text), numbers, frozenset(names), han, quotes, words)
+    sounds = {consonant_key(katakana_romaji(w)) for w in _KATAKANA_WORD.findall(norm)}
+    sounds |= {consonant_key(w) for w in name_words}
+    sounds.discard(None)
+    return LineFeatures(weighted_length(text), numbers, frozenset(names), han, quotes, words, frozenset(sounds))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -283,6 +321,8 @@ def anchor_sets(texts: Sequence[str], feats: Sequence[LineFeatures], lang: str, 
     # Between alphabetic languages, long words that share their first letters are often cognates or
     # transliterations (president ~ prezident ~ président, Coronavirus ~ коронавирус).
     use_cognates = not (pair & _DENSE_LANGS)
+    # Japanese writes foreign names in katakana: compare them with Latin names by their consonants.
+    use_sounds = "ja" in pair and len(pair - _DENSE_LANGS) == 1
     out = []
     for text, f in zip(texts, feats):
         tokens = {("n", n) for n in f.numbers} | {("w", w) for w in f.names}
@@ -290,6 +330,8 @@ def anchor_sets(texts: Sequence[str], feats: Sequence[LineFeatures], lang: str, 
             tokens |= {("h", h) for h in f.han}
         if use_cognates:
             tokens |= {("c", w) for w in f.words}
+        if use_sounds:
+            tokens |= {("k", k) for k in f.sounds}
         if use_dict:
             dict_keys = chinese_gloss_keys(text) if lang in ("zh", "ja") else english_word_keys(text)
             tokens |= {("d", k) for k in dict_keys}
@@ -297,19 +339,21 @@ def anchor_sets(texts: Sequence[str], feats: Sequence[LineFeatures], lang: str, 
     return out
 
 
+# Numbers and names count fully, consonant keys of names (katakana ~ Latin) nearly so; Han
+# characters, dictionary glosses and cognates are each weak alone.
+_TOKEN_WEIGHT = {"n": 1.0, "w": 1.0, "k": 0.8}
+_SOFT_WEIGHT = 0.15
+
+
 def _match_score(a: frozenset, b: frozenset) -> float:
     """Shared anchors, weighting numbers and names over single Han characters and dictionary glosses."""
     if not a or not b:
         return 0.0
-    score = 0.0
-    for token in a & b:
-        kind = token[0]
-        score += 1.0 if kind in ("n", "w") else 0.15
-    return score
+    return sum(_TOKEN_WEIGHT.get(token[0], _SOFT_WEIGHT) for token in a & b)
 
 
 def _weight(tokens: frozenset) -> float:
-    return sum(1.0 if t[0] in ("n", "w") else 0.15 for t in tokens)
+    return sum(_TOKEN_WEIGHT.get(t[0], _SOFT_WEIGHT) for t in tokens)
 
 
 def anchor_cosine(a: frozenset, b: frozenset) -> float:
