@@ -258,6 +258,8 @@ _VARIANCE = 6.8  # Gale & Church (1993): variance of the length difference per c
 _BEAD_REWARD = 3.0
 _LINE_REWARD = 0.3
 _SKIP_PENALTY = 0.0  # on top of the (1, 0) / (0, 1) prior: a line left unaligned inside the text
+_MIN_BAND = 3000.0  # Latin-character equivalents; the alignment band is at least this wide ...
+_BAND_SHARE = 0.15  # ... or this share of the longer half
 _MAX_FREE_LEAD = 2  # unaligned lines allowed free at the start of either half (title, dateline)
 
 
@@ -409,10 +411,16 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
     cum_b = [0.0]
     for x in lens_b:
         cum_b.append(cum_b[-1] + x)
+    spans = {d for bead in _BEADS for d in bead if d}
+    union_a = {(i, d): frozenset().union(*anchors_a[i:i + d]) for d in spans for i in range(n - d + 1)}
+    union_b = {(j, d): frozenset().union(*anchors_b[j:j + d]) for d in spans for j in range(m - d + 1)}
+    # Only cells whose text positions (B scaled by the ratio) are within a band of each other: a
+    # dropped paragraph or a missing title shifts the path by its length, never by half the text.
+    band = max(_MIN_BAND, _BAND_SHARE * max(cum_a[n], cum_b[m] / ratio))
     for i in range(n + 1):
         for j in range(m + 1):
             here = best[i][j]
-            if here <= neg / 2:
+            if here <= neg / 2 or abs(cum_a[i] - cum_b[j] / ratio) > band:
                 continue
             for (da, db), prior in _BEADS.items():
                 ii, jj = i + da, j + db
@@ -421,9 +429,7 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
                 if da and db:
                     la, lb = cum_a[ii] - cum_a[i], cum_b[jj] - cum_b[j]
                     logp = _bead_log_prob(la, lb, ratio)
-                    sa = frozenset().union(*anchors_a[i:ii])
-                    sb = frozenset().union(*anchors_b[j:jj])
-                    match = _match_score(sa, sb)
+                    match = _match_score(union_a[i, da], union_b[j, db])
                     # a reward per bead so that aligning a plausible pair beats leaving lines unaligned
                     reward = _BEAD_REWARD + _LINE_REWARD * (da + db - 2)
                     score = here + prior + logp + reward + match_weight * match
@@ -717,7 +723,8 @@ def find_translated_halves(lines: Sequence[str], line_langs: Sequence[str], min_
     feats = [line_features(lines[i]) for i in content]
     best: Optional[HalvesFound] = None
     for cand in candidates:
-        if count_intrusions(langs, lengths, cand.position, cand.first_lang, cand.second_lang):
+        # a long document may hold a stray foreign paragraph; one in twenty is tolerated
+        if count_intrusions(langs, lengths, cand.position, cand.first_lang, cand.second_lang) > len(content) // 20:
             continue
         halves = (content[:cand.position], content[cand.position:])
         if any(all(_quoted(lines[i]) for i in half) for half in halves):
