@@ -40,7 +40,7 @@ RUN_EPILOG = textwrap.dedent("""\
     Options newsclean does not know are passed to Beam's PipelineOptions (e.g. --project,
     --region, --temp_location, --setup_file); an option neither knows is an error.
 
-    outputs (JSON Lines): OUTPUT/clean/, OUTPUT/rejects/, OUTPUT/audit/, OUTPUT/report/summary.json
+    outputs (JSON Lines): OUTPUT/clean/, OUTPUT/rejects/, OUTPUT/audit/, OUTPUT/bitext/, OUTPUT/report/summary.json
     exit codes: 0 ok; 1 pipeline failed; 2 usage/config/input/output error; 3 accounting mismatch
 """)
 
@@ -165,7 +165,8 @@ def cmd_run(args, beam_args: list[str]) -> int:
     if not args.quiet:
         print(report.format_summary(summary))
     if not summary["accounting_ok"]:
-        print(f"newsclean: accounting mismatch: {summary['docs_in']} documents in, "
+        split = f" + {summary['split']} split" if summary.get("split") else ""
+        print(f"newsclean: accounting mismatch: {summary['docs_in']} documents in{split}, "
               f"{summary['clean']} clean + {summary['rejected']} rejected + {summary['duplicates']} duplicates",
               file=sys.stderr)
         return EXIT_ACCOUNTING
