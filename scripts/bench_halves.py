@@ -39,6 +39,21 @@ def load_scorer(path: str):
     return module
 
 
+def count_bitext(tally: dict, row: dict, lines: list[str], found, min_score: float) -> None:
+    """A bitext record is right when each of its lines pairs, in the gold alignment, with a line of
+    the other side of the record."""
+    records = halves.bitext_records(row["id"], lines, found, "first", "", "", min_score)
+    label = row.get("label", {})
+    if not label.get("is_translated_halves"):
+        tally["from_negatives"] += len(records)
+        return
+    gold = {tuple(p) for p in label.get("aligned_pairs") or []}
+    for r in records:
+        tally["records"] += 1
+        tally["right"] += (all(any((a, b) in gold for b in r["tgt_lines"]) for a in r["src_lines"])
+                           and all(any((a, b) in gold for a in r["src_lines"]) for b in r["tgt_lines"]))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("gold", help="labelled cases (JSONL, optionally .gz)")
@@ -55,6 +70,7 @@ def main(argv=None) -> int:
     time_lang = 0.0
     cost = {"switch": [0, 0.0], "no_switch": [0, 0.0]}
     repeat = {"found": 0, "exact": 0, "n": 0, "fired_elsewhere": 0}
+    bitext = {"records": 0, "right": 0, "from_negatives": 0}
     with open(args.pred, "w", encoding="utf-8") as out:
         for row in rows:
             lines = row["text"].split("\n")
@@ -75,6 +91,8 @@ def main(argv=None) -> int:
                 repeat["exact"] += repeated is not None and repeated.split_line == row["label"]["dup_split_line"]
             elif repeated is not None:
                 repeat["fired_elsewhere"] += 1
+            if found is not None:
+                count_bitext(bitext, row, lines, found, cfg.bitext_min_score)
             out.write(json.dumps({
                 "id": row["id"], "is_translated_halves": found is not None,
                 "split_line": found.split_line if found else None,
@@ -85,6 +103,10 @@ def main(argv=None) -> int:
     n = len(rows)
     print(f"same-language repeats: {repeat['found']}/{repeat['n']} found, {repeat['exact']} at the exact line; "
           f"fired on {repeat['fired_elsewhere']} other documents")
+    if bitext["records"]:
+        print(f"bitext (score >= {cfg.bitext_min_score}): {bitext['records']} records from true positives, "
+              f"{bitext['right'] / bitext['records']:.3f} matching the gold alignment; "
+              f"{bitext['from_negatives']} from false positives")
     for kind, (count, seconds) in cost.items():
         if count:
             print(f"halves step, documents {'with' if kind == 'switch' else 'without'} a language switch: "
