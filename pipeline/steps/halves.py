@@ -1,23 +1,23 @@
 """Translated halves: a document that holds one article twice, [language A][the same in language B].
 
-Two stages, both pure functions of the lines and their per-line languages (from
-`pipeline.steps.language`, passed in as `line_langs`):
+Pure functions of the lines and their per-line languages (from `pipeline.steps.language`, passed in
+as codes); the step `split_halves` at the end wires them to a Document.
 
-1. Candidate splits: a line where the dominant language changes, with a clean run of one language
-   before and another after (`candidate_splits`). Most documents have no such line and cost next to
-   nothing.
-2. Evidence that the halves say the same thing (`align_halves`): a Gale–Church style length-based
-   alignment of the paragraphs of the two halves, with many-to-one and many-to-many beads (merged
-   paragraphs), free unaligned lines at the start (a title on one side only) and at the end (a
-   truncated half). Each bead is also scored by what survives translation: numbers, Latin-script names
-   (transliterated from Cyrillic/Greek, kept verbatim inside CJK text), Han characters between
-   Chinese and Japanese, and CC-CEDICT glosses between Chinese and English. The decision
-   (`judge_alignment`) asks for this evidence *in order*: the names and numbers the two halves share
-   must meet inside aligned beads, not only somewhere in the document — two different articles on
-   the same story share names overall, but not paragraph by paragraph.
+1. Candidate splits (`candidate_splits`): a line where the main language changes, with mostly one
+   language before and another after. Most documents have no such line and cost next to nothing.
+2. Alignment (`align_halves`): Gale–Church style, length-based, over the paragraphs of the two halves,
+   with many-to-one and 2-2/2-3 beads (merged paragraphs), free unaligned lines at the start (a title
+   on one side only) and a free unaligned tail (a truncated half). Beads also score what survives
+   translation (`line_features`, `anchor_sets`): numbers, names (transliterated from Cyrillic/Greek,
+   Latin words inside CJK text, katakana by consonant key), cognates between alphabetic languages,
+   Han characters between Chinese and Japanese, CC-CEDICT glosses between Chinese/Japanese and English.
+3. Decision (`decision_score`): the evidence must hold paragraph by paragraph — names and numbers met
+   inside aligned beads, beads whose anchors match better than any pair of lines, numbers agreeing
+   bead by bead, and no better match with the second half out of order. Two different articles on
+   the same story share names overall, but not in order.
 
-The same article repeated in the same language is found by `find_repeated_copy` (word/character
-shingles instead of anchors).
+An article repeated in the same language is found by `find_repeated_copy` (shingles instead of
+anchors); `original_side` guesses which half is the source for `keep: original`.
 """
 from __future__ import annotations
 
