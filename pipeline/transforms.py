@@ -107,7 +107,6 @@ class CleanDocuments(beam.DoFn):
                         pending.append((split_off, k + 1))
             except Reject as r:
                 yield from self._audit(current)
-                yield from self._bitext(current)
                 yield rejected(original.id, original.source, r.reason, r.detail, bytes=original.bytes_in)
                 continue
             except Exception as err:
@@ -118,6 +117,7 @@ class CleanDocuments(beam.DoFn):
             yield current.clean_record()
 
     def _bitext(self, doc: Document):
+        """Aligned pairs of a clean document (their doc_id always names a record in clean/)."""
         for record in doc.notes.get("bitext") or ():
             yield beam.pvalue.TaggedOutput(BITEXT, record)
 
