@@ -710,8 +710,8 @@ def find_translated_halves(lines: Sequence[str], line_langs: Sequence[str], min_
     feats = [line_features(lines[i]) for i in content]
     best: Optional[HalvesFound] = None
     for cand in candidates:
-        # a long document may hold a stray foreign paragraph; one in twenty is tolerated
-        if count_intrusions(langs, lengths, cand.position, cand.first_lang, cand.second_lang) > len(content) // 20:
+        # a stray paragraph in the other language (MT residue, a quote) is tolerated, one per ten lines
+        if count_intrusions(langs, lengths, cand.position, cand.first_lang, cand.second_lang) > len(content) // 10:
             continue
         halves = (content[:cand.position], content[cand.position:])
         if any(all(_quoted(lines[i]) for i in half) for half in halves):
