@@ -1,7 +1,7 @@
 """The `newsclean` command line.
 
 Exit codes: 0 success; 1 the pipeline failed; 2 a usage, config, input or output error (nothing ran);
-3 the run finished but the accounting identity docs_in == clean + rejected + duplicates failed;
+3 the run finished but the accounting identity docs_in + split == clean + rejected + duplicates failed;
 4 an expectation suite failed (newsclean validate, or newsclean run with validation.validate: true).
 """
 from __future__ import annotations
@@ -43,7 +43,8 @@ RUN_EPILOG = textwrap.dedent("""\
     Options newsclean does not know are passed to Beam's PipelineOptions (e.g. --project,
     --region, --temp_location, --setup_file); an option neither knows is an error.
 
-    outputs (JSON Lines): OUTPUT/clean/, OUTPUT/rejects/, OUTPUT/audit/, OUTPUT/report/summary.json;
+    outputs (JSON Lines): OUTPUT/clean/, OUTPUT/rejects/, OUTPUT/audit/, OUTPUT/duplicates/,
+    OUTPUT/bitext/, OUTPUT/report/summary.json;
     OUTPUT/report/index.html (open it first), validation.json and data_docs/ (validation)
     exit codes: 0 ok; 1 pipeline failed; 2 usage/config/input/output error; 3 accounting mismatch;
     4 validation failed (validation.validate: true; `warn` reports without failing)
@@ -276,7 +277,8 @@ def cmd_run(args, beam_args: list[str]) -> int:
             print(validation.format_table(results))
         print(f"report: {report.report_path(config.output.dir)}")
     if not summary["accounting_ok"]:
-        print(f"newsclean: accounting mismatch: {summary['docs_in']} documents in, "
+        split = f" + {summary['split']} split" if summary.get("split") else ""
+        print(f"newsclean: accounting mismatch: {summary['docs_in']} documents in{split}, "
               f"{summary['clean']} clean + {summary['rejected']} rejected + {summary['duplicates']} duplicates",
               file=sys.stderr)
         return EXIT_ACCOUNTING

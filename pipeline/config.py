@@ -182,6 +182,21 @@ with warnings.catch_warnings():
         batch_records: int = Field(50_000, gt=0)
         """Records validated at once (whole output files per batch); bounds the memory validation needs."""
 
+class HalvesConfig(_Section):
+    enabled: bool = True
+    """Look for translated halves ([article][its translation], either order) and same-language repeats."""
+    keep: str = Field("original", min_length=2)
+    """Which half stays: 'original' (the half that looks like the source), a language code such as
+    'en' (that half when present, else the original), or 'both' (two linked documents)."""
+    min_lines: int = Field(2, ge=1)
+    """Content lines each half needs; a single foreign line is a quote or a caption far more often."""
+    min_score: float = 0.0
+    """Decision bar on the evidence score (log-odds that the halves say the same thing); higher = stricter."""
+    bitext_min_score: float = Field(0.35, ge=0.0, le=1.0)
+    """Aligned pairs written to bitext/ need at least this score (length fit and shared names/numbers)."""
+    repeated: bool = True
+    """Also drop the second copy of an article repeated in the same language (rule halves.repeated)."""
+
 
 class Config(_Section):
     input: InputConfig = Field(default_factory=InputConfig)
@@ -193,6 +208,7 @@ class Config(_Section):
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     html: HtmlConfig = Field(default_factory=HtmlConfig)
     validation: ValidationConfig = Field(default_factory=ValidationConfig)
+    halves: HalvesConfig = Field(default_factory=HalvesConfig)
 
 
 def _format_validation_error(err: ValidationError, origin: str) -> str:

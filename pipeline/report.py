@@ -31,13 +31,16 @@ def build_summary(counters: dict[str, int], wall_time_s: float, **context) -> di
     clean = counters.get("written.clean", 0)
     rejected = counters.get("written.rejects", 0)
     duplicates = counters.get("written.duplicates", 0)
+    split = counters.get("split", 0)  # extra documents made by splitting one (halves keep: both)
     bytes_in = counters.get("bytes_in", 0)
     summary = {
         "docs_in": docs_in,
         "clean": clean,
         "rejected": rejected,
         "duplicates": duplicates,
-        "accounting_ok": docs_in == clean + rejected + duplicates,
+        "split": split,
+        "accounting_ok": docs_in + split == clean + rejected + duplicates,
+        "bitext_pairs": counters.get("written.bitext", 0),
         "rejected_by_reason": _prefixed(counters, "rejected."),
         "removed_lines_by_rule": _prefixed(counters, "removed_lines."),
         "dedup": _prefixed(counters, "dedup."),
@@ -67,6 +70,10 @@ def format_summary(s: dict) -> str:
     rows.append(("rejected", f"{s['rejected']:,}"))
     rows += [(f"  {reason}", f"{n:,}") for reason, n in s["rejected_by_reason"].items()]
     rows.append(("duplicates", f"{s['duplicates']:,}"))
+    if s.get("split"):
+        rows.append(("split in two (halves keep: both)", f"{s['split']:,}"))
+    if s.get("bitext_pairs"):
+        rows.append(("bitext pairs", f"{s['bitext_pairs']:,}"))
     removed = s["removed_lines_by_rule"]
     rows.append(("lines removed", f"{sum(removed.values()):,}"))
     rows += [(f"  {rule}", f"{n:,}") for rule, n in removed.items()]
@@ -76,7 +83,8 @@ def format_summary(s: dict) -> str:
     speed = f" ({s['mb_per_s']:.2f} MB/s)" if s.get("mb_per_s") is not None else ""
     rows.append(("wall time", f"{s['wall_time_s']:.1f} s{speed}"))
     verdict = "OK" if s["accounting_ok"] else "MISMATCH"
-    rows.append(("accounting", f"{verdict}: {s['docs_in']} in = {s['clean']} clean + {s['rejected']} rejected"
+    split = f" + {s['split']} split" if s.get("split") else ""
+    rows.append(("accounting", f"{verdict}: {s['docs_in']} in{split} = {s['clean']} clean + {s['rejected']} rejected"
                                f" + {s['duplicates']} duplicates"))
     v = s.get("validation")
     if v:

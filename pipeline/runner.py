@@ -16,7 +16,7 @@ from pipeline import progress, report, sinks
 from pipeline.config import Config
 from pipeline.readers import JsonFields
 from pipeline.transforms import (
-    AUDIT, PAGES, REJECTS, CleanDocuments, CountWritten, DeduplicateCorpus, ExpandInputs, ExtractHtml,
+    AUDIT, BITEXT, PAGES, REJECTS, CleanDocuments, CountWritten, DeduplicateCorpus, ExpandInputs, ExtractHtml,
     FinishDocuments, ProgressTick, ReadDocuments, RemoveCorpusRepeats, split_input,
 )
 
@@ -48,7 +48,7 @@ def make_runner(config: Config):
 
 
 def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int, progress_dir: str | None = None) -> None:
-    """read -> decode/normalise -> text steps -> corpus passes -> write clean / rejects / audit / duplicates.
+    """read -> decode/normalise -> text steps -> corpus passes -> write clean / rejects / audit / duplicates / bitext.
 
     With `progress_dir` (local runs on a terminal), ProgressTick steps report live counts there.
     """
@@ -79,23 +79,26 @@ def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int, progress_d
     chrome = config.chrome
     corpus_pass = chrome.enabled and chrome.corpus_repeats
     cleaned = docs | "Clean" >> beam.ParDo(
-        CleanDocuments(config, emit_documents=corpus_pass)).with_outputs(REJECTS, AUDIT, main="clean")
+        CleanDocuments(config, emit_documents=corpus_pass)).with_outputs(REJECTS, AUDIT, BITEXT, main="clean")
     clean = cleaned.clean
     all_rejects = [read[REJECTS], pages[REJECTS], cleaned[REJECTS]]
     audits = [cleaned[AUDIT]]
+    bitexts = [cleaned[BITEXT]]
     if corpus_pass:
         # lines recurring across documents of a site (menus, footers), then the gates again
         finished = (
             cleaned.clean
             | "CorpusRepeats" >> RemoveCorpusRepeats(
                 chrome.repeats_min_docs_site, chrome.repeats_min_docs_corpus, chrome.repeats_max_chars)
-            | "Finish" >> beam.ParDo(FinishDocuments(config)).with_outputs(REJECTS, AUDIT, main="clean")
+            | "Finish" >> beam.ParDo(FinishDocuments(config)).with_outputs(REJECTS, AUDIT, BITEXT, main="clean")
         )
         clean = finished.clean
         all_rejects.append(finished[REJECTS])
         audits.append(finished[AUDIT])
+        bitexts.append(finished[BITEXT])
     rejects = tuple(all_rejects) | "AllRejects" >> beam.Flatten()
     audit = tuple(audits) | "AllAudit" >> beam.Flatten()
+    bitext = tuple(bitexts) | "AllBitext" >> beam.Flatten()
 
     # corpus de-duplication: clean records -> kept clean records + duplicates records
     outputs = []
@@ -104,7 +107,7 @@ def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int, progress_d
         clean = deduped["clean"]
         outputs.append(("duplicates", deduped["duplicates"]))
 
-    outputs += [("clean", clean), ("rejects", rejects), ("audit", audit)]
+    outputs += [("clean", clean), ("rejects", rejects), ("audit", audit), ("bitext", bitext)]
     for kind, records in outputs:
         if progress_dir and kind in ("clean", "rejects"):
             records = records | f"Progress{kind.title()}" >> beam.ParDo(ProgressTick(kind, progress_dir))

@@ -16,7 +16,7 @@ import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-OUTPUT_KINDS = ("clean", "rejects", "audit", "duplicates")
+OUTPUT_KINDS = ("clean", "rejects", "audit", "duplicates", "bitext")
 SHARD_BYTES = 64 * 1024 * 1024
 
 

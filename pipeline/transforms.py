@@ -20,6 +20,7 @@ from pipeline.steps import dedup
 REJECTS = "rejects"
 AUDIT = "audit"
 PAGES = "pages"
+BITEXT = "bitext"
 
 
 def count(name: str, n: int = 1) -> None:
@@ -189,10 +190,11 @@ class ExtractHtml(beam.DoFn):
 
 
 class CleanDocuments(beam.DoFn):
-    """Document -> clean record (main), reject record, and an audit record when lines were removed.
+    """Document -> clean record (main), reject record, an audit record when lines were removed, and
+    bitext records (aligned pairs of translated halves).
 
     With `emit_documents`, the main output is the cleaned Document itself (for corpus-level passes
-    that follow); its audit record and clean record are then written by FinishDocuments.
+    that follow); its audit, bitext and clean records are then written by FinishDocuments.
     """
 
     def __init__(self, config, emit_documents: bool = False):
@@ -212,23 +214,40 @@ class CleanDocuments(beam.DoFn):
         if counts:
             yield beam.pvalue.TaggedOutput(AUDIT, doc.audit_record())
 
+    def _bitext(self, doc: Document):
+        """Aligned pairs of a document that reached the end of the chain."""
+        for record in doc.notes.get("bitext") or ():
+            yield beam.pvalue.TaggedOutput(BITEXT, record)
+
     def process(self, doc: Document):
-        current = doc
-        try:
-            for _name, step in self.steps:
-                current = step(current)
-        except Reject as r:
+        # A step may split a document in two (translated halves with keep: both): it leaves the
+        # second one in notes["split_off"], which then runs through the remaining steps on its own
+        # and is counted as `split` (the summary checks docs_in + split == clean + rejected + dups).
+        pending = [(doc, 0)]
+        while pending:
+            current, start = pending.pop(0)
+            original = current
+            try:
+                for k in range(start, len(self.steps)):
+                    current = self.steps[k][1](current)
+                    split_off = current.notes.get("split_off")
+                    if split_off is not None:
+                        count("split")
+                        current = current.replace(notes={n: v for n, v in current.notes.items() if n != "split_off"})
+                        pending.append((split_off, k + 1))
+            except Reject as r:
+                yield from self._audit(current)
+                yield rejected(original.id, original.source, r.reason, r.detail, bytes=original.bytes_in)
+                continue
+            except Exception as err:
+                yield rejected(original.id, original.source, "error", error_detail(err), bytes=original.bytes_in)
+                continue
+            if self.emit_documents:
+                yield current
+                continue
             yield from self._audit(current)
-            yield rejected(doc.id, doc.source, r.reason, r.detail, bytes=doc.bytes_in)
-            return
-        except Exception as err:
-            yield rejected(doc.id, doc.source, "error", error_detail(err), bytes=doc.bytes_in)
-            return
-        if self.emit_documents:
-            yield current
-            return
-        yield from self._audit(current)
-        yield current.clean_record()
+            yield from self._bitext(current)
+            yield current.clean_record()
 
 
 class FinishDocuments(CleanDocuments):

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Callable
 
 from pipeline.document import Document
-from pipeline.steps import chrome, language, quality
+from pipeline.steps import chrome, halves, language, quality
 from pipeline.steps.chrome_lexicon import Lexicon, load_lexicon
 
 Step = Callable[[Document], Document]
@@ -32,7 +32,9 @@ def text_steps(config, lexicon: Lexicon | None = None) -> list[tuple[str, Step]]
     if config.chrome.enabled:
         lexicon = lexicon if lexicon is not None else chrome_lexicon(config)
         steps.append(("chrome.strip", partial(chrome.strip_chrome, lexicon=lexicon, settings=config.chrome)))
-    # ... translated halves, ... go here ...
+    # Translated halves: after chrome (whose removed lines it ignores), before the document summary.
+    if config.halves.enabled:
+        steps.append(("halves.split_halves", partial(halves.split_halves, cfg=config.halves)))
     steps.extend(gate_steps(config))
     return steps
 
