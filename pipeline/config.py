@@ -80,7 +80,7 @@ class LanguageConfig(_Section):
     allowed: list[str] = Field(default_factory=list)
     """Languages kept (e.g. [zh, en]; 'zh' admits zh-Hans and zh-Hant); others go to rejects with
     reason language. Empty = every language, including und."""
-    min_confidence: float = Field(0.0, ge=0.0, le=1.0)
+    min_confidence: float = Field(0.5, ge=0.0, le=1.0)
     """A document whose main language has a lower confidence goes to rejects (language); 0 disables."""
 
 
@@ -169,8 +169,8 @@ with warnings.catch_warnings():
         warn validates and reports without failing; false skips validation."""
         allowed_languages: list[str] = Field(default_factory=list)
         """Languages a clean document may have; empty = the language step's allowed set, if configured."""
-        min_lang_confidence: float = Field(0.5, ge=0, le=1)
-        """Lowest lang_confidence a clean document may have."""
+        min_lang_confidence: Optional[float] = Field(None, ge=0, le=1)
+        """Lowest lang_confidence a clean document may have; null = language.min_confidence (the gate)."""
         max_chars: int = Field(1_000_000, gt=0)
         """Longest clean text (characters) a document may have; the shortest is quality.min_chars."""
         max_foreign_script_share: float = Field(0.2, ge=0, le=1)

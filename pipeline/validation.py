@@ -214,7 +214,8 @@ def suite_parameters(config=None, patterns: Optional[list[ChromePattern]] = None
     return {
         "allowed_languages": allowed,
         "allowed_languages_regex": allowed_languages_regex(allowed) if allowed else None,
-        "min_lang_confidence": v.min_lang_confidence,
+        "min_lang_confidence": (v.min_lang_confidence if v.min_lang_confidence is not None
+                                else config.language.min_confidence),
         "min_chars": max(1, config.quality.min_chars),
         "max_chars": v.max_chars,
         "max_foreign_script_share": v.max_foreign_script_share,

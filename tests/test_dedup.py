@@ -204,6 +204,7 @@ def test_pipeline_writes_duplicates_and_accounts_for_them(dup_corpus, tmp_path):
     out = tmp_path / "out"
     # chrome stripping off: the portal copy keeps its chrome lines, a near copy that is the longest text
     assert main(["run", "--input", str(dup_corpus), "--output", str(out), "--set", "chrome.enabled=false", "--set", "validation.validate=false",
+                 "--set", "language.min_confidence=0",
                  "--quiet"]) == EXIT_OK
     clean = {os.path.basename(r["source"]): r for r in read_records(out, "clean")}
     duplicates = {os.path.basename(r["source"]): r for r in read_records(out, "duplicates")}
@@ -246,10 +247,12 @@ def test_dedup_output_is_byte_identical_across_worker_counts(dup_corpus, tmp_pat
 def test_dedup_can_be_switched_off(dup_corpus, tmp_path):
     out = tmp_path / "out"
     assert main(["run", "--input", str(dup_corpus), "--output", str(out), "--quiet", "--set", "chrome.enabled=false", "--set", "validation.validate=false",
+                 "--set", "language.min_confidence=0",
                  "--set", "dedup.enabled=false", "--set", "validation.validate=false"]) == EXIT_OK
     assert len(read_records(out, "clean")) == 9
     assert read_records(out, "duplicates") == []
     exact_only = tmp_path / "exact_only"
     assert main(["run", "--input", str(dup_corpus), "--output", str(exact_only), "--quiet", "--set", "chrome.enabled=false", "--set", "validation.validate=false",
+                 "--set", "language.min_confidence=0",
                  "--set", "dedup.near=false"]) == EXIT_OK
     assert [r["method"] for r in read_records(exact_only, "duplicates")] == ["exact"]

@@ -40,14 +40,13 @@ def text_steps(config, lexicon: Lexicon | None = None) -> list[tuple[str, Step]]
 
 
 def gate_steps(config) -> list[tuple[str, Step]]:
-    """The end of `text_steps`, run again after corpus-level passes: the document's language over the
-    lines still kept, then the quality gates."""
-    steps: list[tuple[str, Step]] = [
-        ("language.summarize_document", partial(language.summarize_document, cfg=config.language)),
-        ("quality.require_text", quality.require_text),
-    ]
+    """The end of `text_steps`, run again after corpus-level passes: the quality gates, then the
+    document's language over the lines still kept (a too-short text is rejected as too_short, not as
+    an uncertain language)."""
+    steps: list[tuple[str, Step]] = [("quality.require_text", quality.require_text)]
     if config.quality.min_chars > 0:
         steps.append(("quality.min_chars", partial(quality.require_min_chars, min_chars=config.quality.min_chars)))
+    steps.append(("language.summarize_document", partial(language.summarize_document, cfg=config.language)))
     return steps
 
 
