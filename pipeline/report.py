@@ -45,7 +45,6 @@ def build_summary(counters: dict[str, int], wall_time_s: float, **context) -> di
         "removed_lines_by_rule": _prefixed(counters, "removed_lines."),
         "dedup": _prefixed(counters, "dedup."),
         "languages": _prefixed(counters, "clean_lang."),
-        "bitext_pairs": counters.get("written.bitext", 0),
         "bytes_in": bytes_in,
         "bytes_out": counters.get("bytes_out", 0),
         "wall_time_s": round(wall_time_s, 3),
@@ -77,8 +76,6 @@ def format_summary(s: dict) -> str:
     removed = s["removed_lines_by_rule"]
     rows.append(("lines removed", f"{sum(removed.values()):,}"))
     rows += [(f"  {rule}", f"{n:,}") for rule, n in removed.items()]
-    if s.get("bitext_pairs"):
-        rows.append(("bitext pairs", f"{s['bitext_pairs']:,}"))
     rows.append(("bytes in / clean text out", f"{_size(s['bytes_in'])} / {_size(s['bytes_out'])}"))
     speed = f" ({s['mb_per_s']:.2f} MB/s)" if s.get("mb_per_s") is not None else ""
     rows.append(("wall time", f"{s['wall_time_s']:.1f} s{speed}"))
