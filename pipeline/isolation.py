@@ -67,11 +67,12 @@ class IsolatedCall:
             raise IsolatedCrash("the extraction process did not start")
 
     def close(self) -> None:
-        if self._proc is not None:
+        if self._conn is not None:
             try:
                 self._conn.close()
             except OSError:
                 pass
+        if self._proc is not None and self._proc.pid is not None:  # pid is None if start() failed
             self._proc.kill()
             self._proc.join(5)
         self._proc = self._conn = None

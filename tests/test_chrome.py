@@ -298,3 +298,18 @@ def test_article_with_a_list_inside_keeps_it(lexicon):
     doc = strip_chrome(Document(id="r", source="r", lines=article), lexicon)
     assert doc.removed == {}
     assert doc.title == article[0]
+
+
+@pytest.mark.parametrize("mode", ["none", "specific", "all"])
+def test_text_extracted_from_html_gets_the_configured_rules(lexicon, mode):
+    page = seed("003").with_extra(html_extractor="trafilatura")
+    out = strip_chrome(page, lexicon, ChromeConfig(on_extracted_html=mode))
+    rules = set(out.removed.values())
+    if mode == "none":
+        assert out.removed == {}
+    elif mode == "specific":
+        # what a line is (a timestamped sidebar item) still goes; "outside the prose run" alone does not
+        assert "sidebar.timestamped_headline" in rules
+        assert not rules & {"chrome.header", "chrome.footer", "chrome.inline_block"}
+    else:
+        assert rules == set(strip_chrome(seed("003"), lexicon, ChromeConfig()).removed.values())

@@ -480,14 +480,24 @@ def classify(raw_lines: tuple[str, ...] | list[str], lexicon: Lexicon,
                     lines[title].index if title is not None else None, meta)
 
 
+# Rules that only say "outside (or between) the article's prose", not what the line is. Text that an
+# HTML extractor already cut to the main content keeps such lines (chrome.on_extracted_html: specific).
+GENERIC_RULES = frozenset({HEADER, FOOTER, INLINE_BLOCK})
+
+
 def strip_chrome(doc: Document, lexicon: Lexicon, settings: ChromeConfig = ChromeConfig()) -> Document:
     """The pipeline step: mark chrome lines removed and fill title/date/site (kept when already set)."""
+    extracted = bool(doc.extra.get("html_extractor"))
+    if extracted and settings.on_extracted_html == "none":
+        return doc
     decision = classify(doc.lines, lexicon, settings, skip=frozenset(doc.removed))
     if decision.body is None:
         return doc
     out = doc
     by_rule: dict[str, list[int]] = {}
     for index, rule in sorted(decision.removed.items()):
+        if extracted and settings.on_extracted_html == "specific" and rule in GENERIC_RULES:
+            continue
         by_rule.setdefault(rule, []).append(index)
     for rule, indices in by_rule.items():
         out = out.remove_lines(indices, rule)
