@@ -375,7 +375,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--eval", required=True, help="the public dev sets folder (boilerplate/, halves/)")
     ap.add_argument("--work", required=True, help="where corpora and outputs go (outside the repository)")
-    ap.add_argument("--mb", type=float, nargs="+", default=[40.0], help="corpus sizes in MB (one run each)")
+    ap.add_argument("--mb", type=float, nargs="*", default=[40.0],
+                    help="corpus sizes in MB (one run each); none: only the HTML comparison")
     ap.add_argument("--workers", default="1,2", help="worker counts for newsclean run, comma-separated")
     ap.add_argument("--stage-mb", type=float, default=8.0, help="MB of the corpus for the stage profile")
     ap.add_argument("--datatrove-python", help="a Python with datatrove (+ spacy) installed, for the reference")
