@@ -257,7 +257,7 @@ def cmd_run(args, beam_args: list[str]) -> int:
     if unknown:
         raise CliError(f"unknown option(s): {' '.join(unknown)} (see newsclean run --help)")
     config = _config_from_args(args)
-    unknown = unknown_beam_args(config.runner.beam_options)
+    unknown = unknown_beam_args(config.runner.beam_options) if config.runner.beam_options else []
     if unknown:
         raise CliError(f"runner.beam_options: unknown option(s): {' '.join(unknown)}")
 
