@@ -45,6 +45,7 @@ EXTRAS = {
     "test": [
         "pytest>=8,<10",
         "hypothesis>=6.100,<7",
+        "apache-beam[gcp]>=2.77,<2.78",  # tests/test_dataflow.py builds the Dataflow job offline
     ],
     "bench": [  # scripts/bench_html.py's extra baselines
         "inscriptis>=2.5,<3",

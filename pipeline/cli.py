@@ -215,13 +215,19 @@ def _inside(child: str, parent: str) -> bool:
     return child == parent or child.startswith(parent.rstrip(os.sep) + os.sep)
 
 
-def check_io(config) -> int:
-    """Refuse missing inputs and unusable outputs before anything runs; returns the input size."""
+def check_io(config, list_remote: bool = True) -> int:
+    """Refuse missing inputs and unusable outputs before anything runs; returns the input size.
+
+    `list_remote=False` (a dry run): remote inputs are not listed (no storage access), so their
+    size is not counted.
+    """
     from pipeline import sources
 
     out = config.output.dir
     total, missing = 0, []
     for spec in config.input.paths:
+        if not list_remote and sources.is_remote(spec):
+            continue
         try:
             files = sources.expand_spec(spec, config.input.skip_hidden)
         except Exception as err:  # an unreachable bucket, an unknown scheme, ...
@@ -251,10 +257,16 @@ def cmd_run(args, beam_args: list[str]) -> int:
     if unknown:
         raise CliError(f"unknown option(s): {' '.join(unknown)} (see newsclean run --help)")
     config = _config_from_args(args)
-    input_bytes = check_io(config)
+    unknown = unknown_beam_args(config.runner.beam_options) if config.runner.beam_options else []
+    if unknown:
+        raise CliError(f"runner.beam_options: unknown option(s): {' '.join(unknown)}")
 
     from pipeline import report, runner
 
+    if runner.is_dry_run(runner.make_options(config, beam_args)):
+        check_io(config, list_remote=False)
+        return _dry_run(config, beam_args, args.quiet)
+    input_bytes = check_io(config)
     live = None if args.quiet or not sys.stderr.isatty() else sys.stderr
     summary = runner.run(config, beam_args, input_bytes, progress_stream=live)
     mode = config.validation.validate
@@ -291,6 +303,19 @@ def cmd_run(args, beam_args: list[str]) -> int:
             return EXIT_OK
         print(f"newsclean: validation failed: {failed}", file=sys.stderr)
         return EXIT_VALIDATION
+    return EXIT_OK
+
+
+def _dry_run(config, beam_args: list[str], quiet: bool) -> int:
+    """--dry_run=True: build the job on the runner and submit nothing. Remote inputs are not listed,
+    earlier outputs not removed, nothing is validated (no storage access: works without credentials)."""
+    from pipeline import runner
+
+    built = runner.run(config, beam_args, input_bytes=0)
+    if not quiet:
+        print(f"dry run: {config.runner.name} job built with {len(built['transforms'])} transforms, "
+              f"{built['shards']} shard(s) per output kind; not submitted. Remote inputs were not listed, "
+              "earlier outputs not removed, nothing validated.")
     return EXIT_OK
 
 

@@ -63,6 +63,9 @@ class RunnerConfig(_Section):
     """Beam runner. DirectRunner = Beam's local FnApiRunner (no Prism download); or DataflowRunner, ..."""
     workers: int = Field(1, ge=1)
     """Local worker processes (DirectRunner only)."""
+    beam_options: list[str] = Field(default_factory=list)
+    """Beam pipeline options (`--flag=value`) applied before the command line's own, which win;
+    where a config file keeps a remote runner's settings (machine type, autoscaling, disk, ...)."""
 
 
 class QualityConfig(_Section):

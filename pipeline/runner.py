@@ -7,10 +7,14 @@ runs offline and predictable. `--runner PrismRunner` still selects Prism explici
 """
 from __future__ import annotations
 
+import logging
+import os
 import time
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, SetupOptions, StandardOptions
+from apache_beam.options.pipeline_options import (
+    DirectOptions, PipelineOptions, SetupOptions, StandardOptions, TestOptions,
+)
 
 from pipeline import progress, report, sinks
 from pipeline.config import Config
@@ -27,16 +31,36 @@ def is_local(config: Config) -> bool:
     return config.runner.name in LOCAL_RUNNER_NAMES
 
 
+# setup.py of a source checkout (next to the pipeline package); absent in an installed wheel
+PROJECT_SETUP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "setup.py")
+
+
 def make_options(config: Config, beam_args: list[str]) -> PipelineOptions:
-    options = PipelineOptions(beam_args)
+    """Beam options: config.runner.beam_options first, then the command line's (later flags win).
+
+    A remote runner gets the project's setup.py as --setup_file when no way of installing the
+    package on workers was given (setup file, requirements, extra packages or a custom container).
+    """
+    options = PipelineOptions(list(config.runner.beam_options) + list(beam_args))
+    setup = options.view_as(SetupOptions)
     if is_local(config):
         direct = options.view_as(DirectOptions)
         direct.direct_num_workers = config.runner.workers
         direct.direct_running_mode = "multi_processing" if config.runner.workers > 1 else "in_memory"
     else:
         options.view_as(StandardOptions).runner = config.runner.name
-    options.view_as(SetupOptions).save_main_session = False
+        shipped = (setup.setup_file or setup.requirements_file or setup.extra_packages
+                   or options.get_all_options().get("sdk_container_image"))
+        if not shipped and os.path.exists(PROJECT_SETUP):
+            setup.setup_file = PROJECT_SETUP
+            logging.getLogger("newsclean").info("workers install newsclean from --setup_file=%s", PROJECT_SETUP)
+    setup.save_main_session = False
     return options
+
+
+def is_dry_run(options: PipelineOptions) -> bool:
+    """--dry_run=True: the runner builds the job (Dataflow: the full job description) and submits nothing."""
+    return bool(options.view_as(TestOptions).dry_run)
 
 
 def make_runner(config: Config):
@@ -125,10 +149,13 @@ def run(config: Config, beam_args: list[str], input_bytes: int, progress_stream=
     """
     started = time.time()
     num_shards = config.output.shards or sinks.auto_shards(input_bytes)
+    options = make_options(config, beam_args)
+    if is_dry_run(options):
+        return dry_run(config, options, num_shards)
     sinks.remove_previous_outputs(config.output.dir)
     stream = progress_stream if is_local(config) else None
     with progress.live_progress(stream, input_bytes) as progress_dir, \
-            beam.Pipeline(runner=make_runner(config), options=make_options(config, beam_args)) as p:
+            beam.Pipeline(runner=make_runner(config), options=options) as p:
         build_pipeline(p, config, num_shards, progress_dir)
     result = p.result
     counters = report.query_counters(result)
@@ -143,3 +170,20 @@ def run(config: Config, beam_args: list[str], input_bytes: int, progress_stream=
     )
     report.write_json(report.summary_path(config.output.dir), summary)
     return summary
+
+
+def dry_run(config: Config, options: PipelineOptions, num_shards: int) -> dict:
+    """Build the job on the runner without running it: nothing is read, written or deleted.
+
+    Returns {"dry_run": True, "runner", "shards", "transforms": names of the graph's transforms,
+    "job": the runner's job (Dataflow: apiclient.Job, whose .json() is the job request)}.
+    """
+    p = beam.Pipeline(runner=make_runner(config), options=options)
+    build_pipeline(p, config, num_shards)
+    result = p.run()
+    job = getattr(result, "job", None)
+    # Dataflow: the pipeline proto of the job request (after the runner's overrides)
+    proto = getattr(job, "proto_pipeline", None) or p.to_runner_api()
+    transforms = sorted(t.unique_name for t in proto.components.transforms.values() if t.unique_name)
+    return {"dry_run": True, "runner": config.runner.name, "shards": num_shards,
+            "transforms": transforms, "job": job}
