@@ -461,6 +461,14 @@ def cmd_validate(args) -> int:
     return EXIT_OK if results["ok"] else EXIT_VALIDATION
 
 
+# Warnings Beam's local multi-process workers print on every start that say nothing about this run.
+_BEAM_NOISE = ("No semi_persistent_directory found",)
+
+
+def _drop_known_beam_noise(record: logging.LogRecord) -> bool:
+    return not any(text in record.getMessage() for text in _BEAM_NOISE)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -468,6 +476,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command != "run" and extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_drop_known_beam_noise)
     try:
         if args.command == "run":
             return cmd_run(args, extra)
