@@ -246,12 +246,27 @@ def check_io(config) -> int:
     return total
 
 
+def _warn_injected_fault() -> None:
+    """The test-only fault injection must never go unnoticed (pipeline/steps/faults.py)."""
+    from pipeline.steps import faults
+
+    value = os.environ.get(faults.ENV)
+    if value:
+        try:
+            faults.fault_step(value)
+        except ValueError as err:
+            raise CliError(str(err)) from None
+        print(f"newsclean: warning: {faults.ENV} is set: documents holding its marker fail on purpose "
+              "(testing only)", file=sys.stderr)
+
+
 def cmd_run(args, beam_args: list[str]) -> int:
     unknown = unknown_beam_args(beam_args)
     if unknown:
         raise CliError(f"unknown option(s): {' '.join(unknown)} (see newsclean run --help)")
     config = _config_from_args(args)
     input_bytes = check_io(config)
+    _warn_injected_fault()
 
     from pipeline import report, runner
 
