@@ -172,14 +172,53 @@ def test_dedup_core(text):
 @settings(max_examples=40, deadline=None)
 @given(RAW_TEXT)
 def test_whole_chain(text):
-    doc = doc_of(text)
+    check_step(chain, doc_of(text))
 
-    def chain(d):
-        for _name, step in CHAIN:
-            d = step(d)
-        return d
 
+# Real documents with random damage (lines dropped or doubled, odd characters inserted): random text
+# almost never looks like translated halves or a page with chrome, these reach the deep code paths.
+def _seed_lines() -> list[list[str]]:
+    import os
+
+    from tests.conftest import SEEDS
+
+    return [open(os.path.join(SEEDS, n), encoding="utf-8").read().splitlines() for n in sorted(os.listdir(SEEDS))]
+
+
+SEED_LINES = _seed_lines()
+EDITS = st.lists(st.tuples(st.integers(0, 200), st.sampled_from(["drop", "keep", "odd", "double"]),
+                           st.sampled_from(ODD)), max_size=12)
+
+
+def damaged(seed: int, edits) -> str:
+    lines = list(SEED_LINES[seed])
+    for i, op, ch in edits:
+        i %= len(lines)
+        if op == "drop":
+            del lines[i]
+        elif op == "odd":
+            lines[i] = lines[i][: i % 9] + ch + lines[i][i % 9:]
+        elif op == "double":
+            lines.insert(i, lines[i])
+    return "\n".join(lines)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, len(SEED_LINES) - 1), EDITS, st.sampled_from(["original", "both", "en", "zh"]))
+def test_damaged_seeds_through_every_step(seed, edits, keep):
+    doc = doc_of(damaged(seed, edits))
+    cfg = CONFIG.halves.model_copy(update={"keep": keep})
+    check_step(lambda d: chrome.strip_chrome(d, LEXICON, CONFIG.chrome), doc)
+    out = check_step(lambda d: halves.split_halves(d, cfg), annotated(doc))
+    if out.notes.get("split_off") is not None:
+        check_accounted(doc, out.notes["split_off"])
     check_step(chain, doc)
+
+
+def chain(d: Document) -> Document:
+    for _name, step in CHAIN:
+        d = step(d)
+    return d
 
 
 @settings(max_examples=15, deadline=None)
@@ -209,12 +248,6 @@ HEAVY = {
 @pytest.mark.parametrize("name", sorted(HEAVY))
 def test_heavy_inputs_go_through_the_chain(name):
     doc = doc_of(HEAVY[name])
-
-    def chain(d):
-        for _name, step in CHAIN:
-            d = step(d)
-        return d
-
     first, out = outcome(chain, doc)
     if out is not None:
         check_accounted(doc, out)
