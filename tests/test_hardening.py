@@ -98,6 +98,20 @@ def test_json_strings_with_lone_surrogates_become_writable_text():
     assert reject_record("x", "caf\udce9.txt", "error", "\ud800")["source"] == "caf\ufffd.txt"
 
 
+def test_a_page_with_control_characters_is_extracted():
+    # found by scripts/fuzz.py (target html): lxml's cleaner raised ValueError ("All strings must be XML
+    # compatible") inside readability's text, so such a page went to rejects as `error`
+    from pipeline.steps import html
+    from tests.crawl_fixtures import ARTICLE_PARAGRAPHS, article_html
+
+    page = article_html("Peace\x08 talks", ARTICLE_PARAGRAPHS).replace("<p>", "<p>\x08\x0f\x1b")
+    out = html.extract_page(page.encode("utf-8"), "http://example.com/a")
+    assert ARTICLE_PARAGRAPHS[1] in out.lines
+    fuzzed = (b'<!DOCTY<!DOCTY<!' + b'\x08' * 7 + b'%\x08(' + b'\x08' * 9 + b'\x0f' + b'\x08' * 5
+              + b'\tharl>>PE html><html><head><meta charset="outple familiar with the-7"<html><m, and endetd')
+    assert html.extract_page(fuzzed, "http://example.com/a").lines
+
+
 def test_fault_injection_accepts_only_its_exact_forms():
     assert faults.fault_step(None) is None and faults.fault_step("") is None
     for value in ("1", "true", "raise", "raise:", "kill-once:MARK", "kill:MARK:/tmp/x"):
