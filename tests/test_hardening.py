@@ -107,8 +107,10 @@ def test_a_page_with_control_characters_is_extracted():
     page = article_html("Peace\x08 talks", ARTICLE_PARAGRAPHS).replace("<p>", "<p>\x08\x0f\x1b")
     out = html.extract_page(page.encode("utf-8"), "http://example.com/a")
     assert ARTICLE_PARAGRAPHS[1] in out.lines
-    fuzzed = (b'<!DOCTY<!DOCTY<!' + b'\x08' * 7 + b'%\x08(' + b'\x08' * 9 + b'\x0f' + b'\x08' * 5
-              + b'\tharl>>PE html><html><head><meta charset="outple familiar with the-7"<html><m, and endetd')
+    fuzzed = (b'<!DOCTY<!DOCTY<!\x08\x08\x08\x08\x08\x08\x08%\x08(\x08\x08\x08\x08\x08\x08\x08\x08\x08\x0f'
+              b'\x08\x08\x08\x08\x08\tharl>>PE html><html><head><meta charset="outple familiar with the-7"'
+              b'<html><\x08\x08\x08\x08harl>>PE html><html><head><meta charset="outple familiar with the-7"'
+              b'<html><m, and endetd lave at ni')
     assert html.extract_page(fuzzed, "http://example.com/a").lines
 
 
