@@ -19,16 +19,9 @@ from pipeline.steps.chrome_lexicon import LexiconError, load_lexicon
 from pipeline.validation import load_chrome_patterns, suites_dir
 from tests.bad_inputs import FAULT_MARKER, write_bad_inputs
 from tests.conftest import REPO
+from tests.test_cli import read_records
 
 QUIET = ["--quiet", "--set", "validation.validate=false"]
-
-
-def records(out, kind):
-    rows = []
-    for path in sorted(glob.glob(os.path.join(str(out), kind, "part-*.jsonl"))):
-        with open(path, encoding="utf-8") as fh:
-            rows += [json.loads(line) for line in fh]
-    return rows
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +37,7 @@ def bad_run(tmp_path_factory):
     finally:
         mp.undo()
     summary = json.loads((out / "report" / "summary.json").read_text())
-    return code, facts, records(out, "clean"), records(out, "rejects"), summary
+    return code, facts, read_records(out, "clean"), read_records(out, "rejects"), summary
 
 
 def _by_file(rows):
@@ -193,4 +186,4 @@ def test_a_killed_worker_fails_the_run_without_partial_output_and_a_rerun_is_com
         for a, b in zip(mine, theirs):
             with open(a, "rb") as fa, open(b, "rb") as fb:
                 assert fa.read() == fb.read(), kind
-    assert len(records(out, "clean")) == 8
+    assert len(read_records(out, "clean")) == 8
