@@ -13,9 +13,11 @@ Targets (each one process; run one at a time on a shared machine):
   dedup   bytes -> fold/shingle/MinHash of the text (the dedup step's pure core)
 
 An expected outcome (a Reject, a BadRecord) is not a finding; any other exception is, and atheris
-stops with the input written to --crashes (crash-<sha1>). libFuzzer's final stats
-(`stat::number_of_executed_units`) are the executions reported in the README's Hardening section.
-An empty --corpus folder is first filled with real inputs: seeds/ and the crawl fixtures of tests/.
+stops with the input written to --crashes (TARGET-crash-<sha1>). `--replay FILE` runs the target once
+on such a file with a plain traceback; each crash found so far is a regression test in tests/.
+libFuzzer's final stats (`stat::number_of_executed_units`) are the executions in the README's
+Hardening section. An empty --corpus folder is first filled with real inputs (seeds/, tests' crawl
+fixtures).
 """
 from __future__ import annotations
 
@@ -40,7 +42,6 @@ with atheris.instrument_imports(include=["pipeline", "warcio"]):
     from pipeline.steps.decode import decode_bytes  # noqa: E402
     from pipeline.steps.normalize import normalize_text  # noqa: E402
 
-MAX_BYTES = 1 << 20
 CONFIG = Config()
 STEPS = None  # built on first use (loads the phrase packs)
 
@@ -157,9 +158,15 @@ def main() -> None:
     ap.add_argument("--corpus", help="folder of seed inputs (also receives new interesting inputs)")
     ap.add_argument("--crashes", default="fuzz-crashes", help="where crashing inputs are written")
     ap.add_argument("--max-len", type=int, default=8192, help="longest input tried (bytes)")
+    ap.add_argument("--replay", help="run the target once on this file (a crash input) and exit")
     args = ap.parse_args()
 
     fn = TARGETS[args.target]
+    if args.replay:
+        with open(args.replay, "rb") as fh:
+            fn(fh.read())
+        print("no crash")
+        return
 
     def one(data: bytes) -> None:
         fn(data)
