@@ -107,6 +107,30 @@ def test_a_page_with_control_characters_is_extracted():
     assert html.extract_page(fuzzed, "http://example.com/a").lines
 
 
+class _FailingStorage:
+    """A stream that delivers its first chunk and then fails, as a network filesystem can."""
+
+    def __init__(self, data: bytes):
+        self.data, self.calls = data, 0
+
+    def read1(self, n):
+        self.calls += 1
+        if self.calls == 1:
+            return self.data
+        raise OSError("connection reset by peer")
+
+    def close(self):
+        pass
+
+
+def test_storage_failing_part_way_keeps_the_records_before_and_reports_unreadable():
+    data = b"".join(json.dumps({"id": i, "text": f"Record number {i} of the file."}).encode() + b"\n"
+                    for i in range(3)) + b'{"id": 3, "te'
+    items = list(readers.jsonl_records(readers.GuardedStream(_FailingStorage(data)), readers.JsonFields(), 10_000))
+    assert [type(item).__name__ for item in items] == ["Record"] * 3 + ["BadRecord"]
+    assert items[-1].reason == "unreadable" and "connection reset" in items[-1].detail
+
+
 def test_fault_injection_accepts_only_its_exact_forms():
     assert faults.fault_step(None) is None and faults.fault_step("") is None
     for value in ("1", "true", "raise", "raise:", "kill-once:MARK", "kill:MARK:/tmp/x"):
