@@ -131,6 +131,19 @@ def test_storage_failing_part_way_keeps_the_records_before_and_reports_unreadabl
     assert items[-1].reason == "unreadable" and "connection reset" in items[-1].detail
 
 
+def test_a_document_every_rule_emptied_is_rejected_naming_the_rules():
+    # no built-in step empties a document on its own (chrome keeps pages without prose, corpus repeats
+    # never take most of a text); the gate is the net for a rule that would
+    from pipeline.document import Document, Reject
+    from pipeline.steps import quality
+
+    doc = Document(id="d", source="s", lines=("Menu", "", "Share")).remove_lines([0], "chrome.navigation")
+    with pytest.raises(Reject) as err:
+        quality.require_text(doc.remove_lines([2], "chrome.share"))
+    assert err.value.reason == "empty_after_cleaning"
+    assert "chrome.navigation=1" in err.value.detail and "chrome.share=1" in err.value.detail
+
+
 def test_fault_injection_accepts_only_its_exact_forms():
     assert faults.fault_step(None) is None and faults.fault_step("") is None
     for value in ("1", "true", "raise", "raise:", "kill-once:MARK", "kill:MARK:/tmp/x"):
