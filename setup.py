@@ -50,6 +50,9 @@ EXTRAS = {
     "bench": [  # scripts/bench_html.py's extra baselines
         "inscriptis>=2.5,<3",
     ],
+    "fuzz": [  # scripts/fuzz.py (coverage-guided fuzzing; not needed to run or test)
+        "atheris>=3.0,<3.2",
+    ],
     "dataflow": [
         "apache-beam[gcp]>=2.77,<2.78",
     ],

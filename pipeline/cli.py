@@ -252,6 +252,20 @@ def check_io(config, list_remote: bool = True) -> int:
     return total
 
 
+def _warn_injected_fault() -> None:
+    """The test-only fault injection must never go unnoticed (pipeline/steps/faults.py)."""
+    from pipeline.steps import faults
+
+    value = os.environ.get(faults.ENV)
+    if value:
+        try:
+            faults.fault_step(value)
+        except ValueError as err:
+            raise CliError(str(err)) from None
+        print(f"newsclean: warning: {faults.ENV} is set: documents holding its marker fail on purpose "
+              "(testing only)", file=sys.stderr)
+
+
 def cmd_run(args, beam_args: list[str]) -> int:
     unknown = unknown_beam_args(beam_args)
     if unknown:
@@ -260,6 +274,7 @@ def cmd_run(args, beam_args: list[str]) -> int:
     unknown = unknown_beam_args(config.runner.beam_options) if config.runner.beam_options else []
     if unknown:
         raise CliError(f"runner.beam_options: unknown option(s): {' '.join(unknown)}")
+    _warn_injected_fault()
 
     from pipeline import report, runner
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -49,6 +50,19 @@ REJECT_REASONS = {
                 "language.min_confidence",
     "error": "a step raised an unexpected error (the detail holds the traceback summary)",
 }
+
+
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def valid_text(value):
+    """`value` with lone surrogates replaced by U+FFFD (other values unchanged).
+
+    They come from file names that are not UTF-8 (Python decodes them with surrogateescape) and from
+    JSON escapes such as `"\\ud800"`; no UTF-8 output can hold them and Beam's coders refuse them, so a
+    string that leaves a document's own lines (a source path, an id from the input) goes through this.
+    """
+    return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def stable_id(source: str, content: bytes) -> str:
@@ -164,6 +178,6 @@ class Document:
 
 def reject_record(doc_id: str, source: str, reason: str, detail: str, **extra: Any) -> dict[str, Any]:
     """The record written to rejects/."""
-    record = {"id": doc_id, "source": source, "reason": reason, "detail": detail}
+    record = {"id": doc_id, "source": valid_text(source), "reason": reason, "detail": valid_text(detail)}
     record.update(extra)
     return record

@@ -28,7 +28,7 @@ from typing import Iterator, Optional, Union
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.document import Reject
+from pipeline.document import Reject, valid_text
 
 FORMATS = ("auto", "text", "html", "jsonl", "warc")
 _EXTENSIONS = {
@@ -280,15 +280,15 @@ def _json_record(data: bytes, fields: JsonFields, offset: int, line: Optional[in
         return BadRecord("bad_json", f"not valid JSON: {err}"[:500], offset, line, len(data))
     if not isinstance(obj, dict):
         return BadRecord("bad_json", f"a JSON {type(obj).__name__}, not an object", offset, line, len(data))
-    text, html = obj.get(fields.text), obj.get(fields.html)
-    raw_id, url = obj.get(fields.id), obj.get(fields.url)
-    source_id = None if raw_id is None else str(raw_id)
+    text, html = valid_text(obj.get(fields.text)), valid_text(obj.get(fields.html))
+    raw_id, url = obj.get(fields.id), valid_text(obj.get(fields.url))
+    source_id = None if raw_id is None else valid_text(str(raw_id))
     url = url if isinstance(url, str) and url else None
     if isinstance(text, str) and text.strip():
         return Record("text", text, offset, line, source_id, url)
     if isinstance(html, str) and html.strip():
         return Record("html", html, offset, line, source_id, url)
-    keys = ", ".join(sorted(map(str, obj))[:10]) or "none"
+    keys = valid_text(", ".join(sorted(map(str, obj))[:10])) or "none"
     return BadRecord("no_text_field", f"no non-empty {fields.text!r} or {fields.html!r} string field "
                      f"(keys: {keys})", offset, line, len(data))
 

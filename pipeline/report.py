@@ -111,6 +111,13 @@ def _validation_verdict(v: dict) -> str:
     return f"FAILED: {', '.join(v['failed'])} ({tally})"
 
 
+def remove_summary(out_dir: str) -> None:
+    """Delete an earlier run's report/summary.json (a failed run must not leave an old one looking current)."""
+    path = summary_path(out_dir)
+    if FileSystems.exists(path):
+        FileSystems.delete([path])
+
+
 def summary_path(out_dir: str) -> str:
     from pipeline.sinks import join
 

@@ -82,7 +82,8 @@ def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int, progress_d
         | "InputSpecs" >> beam.Create(list(config.input.paths))
         | "ExpandInputs" >> beam.ParDo(ExpandInputs(config.input.skip_hidden))
         # the same file named twice (a folder and a file in it) is read once
-        | "KeyByPath" >> beam.Map(lambda f: (f.path, f))
+        # keyed by bytes: a file name that is not UTF-8 holds lone surrogates, which a str key cannot
+        | "KeyByPath" >> beam.Map(lambda f: (f.path.encode("utf-8", "surrogatepass"), f))
         | "OncePerPath" >> beam.CombinePerKey(min)
         | "Files" >> beam.Values()
         # a big uncompressed JSON Lines file becomes byte ranges that several workers read
@@ -153,6 +154,8 @@ def run(config: Config, beam_args: list[str], input_bytes: int, progress_stream=
     if is_dry_run(options):
         return dry_run(config, options, num_shards)
     sinks.remove_previous_outputs(config.output.dir)
+    # no summary.json until this run has finished: a folder without one holds no complete output
+    report.remove_summary(config.output.dir)
     stream = progress_stream if is_local(config) else None
     with progress.live_progress(stream, input_bytes) as progress_dir, \
             beam.Pipeline(runner=make_runner(config), options=options) as p:

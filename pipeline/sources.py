@@ -13,7 +13,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline import readers
-from pipeline.document import Document, stable_id
+from pipeline.document import Document, stable_id, valid_text
 from pipeline.steps.decode import decode_bytes
 from pipeline.steps.normalize import normalize_text
 
@@ -103,7 +103,7 @@ def text_document(source: str, data: bytes, encoding: str = "auto") -> Document:
     text, used = decode_bytes(data, encoding)
     lines = normalize_text(text)
     return Document(
-        id=stable_id(source, data), source=source, lines=tuple(lines), encoding=used, bytes_in=len(data)
+        id=stable_id(source, data), source=valid_text(source), lines=tuple(lines), encoding=used, bytes_in=len(data)
     )
 
 
@@ -139,14 +139,14 @@ def record_document(source: str, record: readers.Record, encoding: str = "auto")
         text, used = decode_bytes(record.data, encoding)
     else:
         text, used = record.data, "json"
-    doc = Document(id=record_id(source, record), source=source, lines=tuple(normalize_text(text)),
+    doc = Document(id=record_id(source, record), source=valid_text(source), lines=tuple(normalize_text(text)),
                    encoding=used, bytes_in=record.size, url=record.url)
     return doc.with_extra(**record_extra(record, True))
 
 
 def page_document(page: Page, extraction) -> Document:
     """An extracted HTML page (steps.html.Extraction) -> Document; the page's text lines are its lines."""
-    doc = Document(id=page.id, source=page.source, lines=extraction.lines, encoding=extraction.encoding,
+    doc = Document(id=page.id, source=valid_text(page.source), lines=extraction.lines, encoding=extraction.encoding,
                    bytes_in=page.record.size, url=extraction.url or page.record.url, title=extraction.title,
                    date=extraction.date, site=extraction.site)
     return doc.with_extra(html_extractor=extraction.method, **record_extra(page.record, page.in_container))

@@ -77,6 +77,32 @@ def _phrases_regex(phrases: dict[str, list[str]]) -> str:
     return rf"[(（\[【]?[^\S\n]*(?i:{alternation})[^\S\n]*[:：]?[^\S\n]*[)）\]】]?"
 
 
+def nested_repeat(regex: str) -> bool:
+    """True if a repeated part of the pattern itself holds an unbounded repeat (`(a+)+`, `(\\w+\\s?)*`,
+    `(.*x){20}`): the shape that backtracks catastrophically on a line that almost matches."""
+    from re import _constants as c, _parser as parser
+
+    repeats = {c.MAX_REPEAT, c.MIN_REPEAT} | ({c.POSSESSIVE_REPEAT} if hasattr(c, "POSSESSIVE_REPEAT") else set())
+
+    def walk(items, inside: bool) -> bool:
+        for op, av in items:
+            if op in repeats:
+                low, high, sub = av
+                if inside and high == c.MAXREPEAT:
+                    return True
+                if walk(sub, inside or high > 1):
+                    return True
+            elif op is c.SUBPATTERN and walk(av[-1], inside):
+                return True
+            elif op is c.BRANCH and any(walk(b, inside) for b in av[1]):
+                return True
+            elif op in (c.ASSERT, c.ASSERT_NOT) and walk(av[1], inside):
+                return True
+        return False
+
+    return walk(parser.parse(regex), False)
+
+
 def load_chrome_patterns(folder: Optional[str] = None) -> list[ChromePattern]:
     """expectations/chrome_patterns.yaml -> compiled-checked patterns (a bad entry names itself)."""
     import yaml
@@ -96,6 +122,9 @@ def load_chrome_patterns(folder: Optional[str] = None) -> list[ChromePattern]:
             re.compile(pattern.line_regex)
         except re.error as err:
             raise ValueError(f"{CHROME_PATTERNS_FILE}: pattern {pattern.name!r}: {err}") from None
+        if nested_repeat(pattern.line_regex):
+            raise ValueError(f"{CHROME_PATTERNS_FILE}: pattern {pattern.name!r} repeats a part that itself "
+                             "repeats without bound (like (a+)+): it can take hours on one line; refused")
         patterns.append(pattern)
     return patterns
 

@@ -5,11 +5,12 @@ Beam shell (pipeline/transforms.py) runs them in one DoFn so that lines never be
 """
 from __future__ import annotations
 
+import os
 from functools import partial
 from typing import Callable
 
 from pipeline.document import Document
-from pipeline.steps import chrome, halves, language, quality
+from pipeline.steps import chrome, faults, halves, language, quality
 from pipeline.steps.chrome_lexicon import Lexicon, load_lexicon
 
 Step = Callable[[Document], Document]
@@ -35,6 +36,9 @@ def text_steps(config, lexicon: Lexicon | None = None) -> list[tuple[str, Step]]
     # Translated halves: after chrome (whose removed lines it ignores), before the document summary.
     if config.halves.enabled:
         steps.append(("halves.split_halves", partial(halves.split_halves, cfg=config.halves)))
+    injected = faults.fault_step(os.environ.get(faults.ENV))  # tests of error handling only
+    if injected is not None:
+        steps.append(("testing.injected_fault", injected))
     steps.extend(gate_steps(config))
     return steps
 

@@ -81,7 +81,7 @@ def fold_text(text: str) -> str:
 
 def exact_key(text: str) -> str:
     """Key shared by texts that differ only in case, spacing and character width of punctuation/letters."""
-    return hashlib.blake2b(fold_text(text).encode("utf-8"), digest_size=16).hexdigest()
+    return hashlib.blake2b(fold_text(text).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def no_space_share(text: str) -> float:
@@ -146,9 +146,9 @@ def shingle_hashes(text: str, word_ngram: int = 5, char_ngram: int = 5) -> np.nd
     if not units:
         return np.zeros(0, dtype=np.uint32)
     if mode == "char":
-        codes = np.frombuffer(units.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+        codes = np.frombuffer(units.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.uint64)
     else:
-        codes = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in units), dtype=np.uint64, count=len(units))
+        codes = np.fromiter((zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in units), dtype=np.uint64, count=len(units))
     n = min(n, len(codes), len(_NGRAM_WEIGHTS))
     with np.errstate(over="ignore"):  # arithmetic mod 2**64 is intended
         grams = (np.lib.stride_tricks.sliding_window_view(codes, n) * _NGRAM_WEIGHTS[:n]).sum(axis=1)

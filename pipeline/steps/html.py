@@ -94,6 +94,9 @@ def declared_charset(data: bytes, content_type: Optional[str] = None) -> Optiona
     return None
 
 
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def decode_html(data: bytes, content_type: Optional[str] = None, encoding: str = "auto") -> tuple[str, str]:
     """Page bytes -> (text, encoding): forced codec, else BOM, then HTTP header / meta charset, then detection.
 
@@ -239,6 +242,8 @@ def extract_page(data: bytes | str, url: Optional[str] = None, content_type: Opt
         html, used = decode_html(data, content_type, encoding)
     else:
         html, used = data, "unicode"
+    # characters XML cannot hold (C0 controls, lone surrogates): lxml's cleaner refuses the whole page
+    html = _NOT_XML.sub("", html)
     if not html.strip():
         raise Reject("empty", "the page is empty")
     if not looks_like_html(html):
