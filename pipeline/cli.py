@@ -75,6 +75,13 @@ LANGID_EPILOG = textwrap.dedent("""\
 """)
 
 
+def add_config_options(parser: argparse.ArgumentParser, config_help: str, set_example: str) -> None:
+    """--config FILE and --set KEY=VALUE, the same on every subcommand."""
+    parser.add_argument("--config", metavar="FILE", help=config_help)
+    parser.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
+                        help=f"override any config key, e.g. --set {set_example} (value read as YAML)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsclean",
@@ -88,14 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run",
         help="clean input documents into an output folder",
-        description="Read documents, clean them, and write clean/, rejects/, audit/ and report/ "
+        description="Read documents, clean them, and write clean/, rejects/, audit/, duplicates/, bitext/ and report/ "
                     "under the output folder. Prints the run summary.",
         epilog=RUN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("--config", metavar="FILE",
-                     help="YAML config (every key is documented in configs/default.yaml); "
-                          "without it the built-in defaults apply")
+    add_config_options(run, "YAML config (every key is documented in configs/default.yaml); "
+                            "without it the built-in defaults apply", "quality.min_chars=100")
     run.add_argument("--input", metavar="PATH", nargs="+", action="extend",
                      help="file, folder (read recursively) or glob; local or gs://...; repeatable "
                           "(replaces input.paths)")
@@ -107,8 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="Beam runner: DirectRunner (default, local, nothing downloaded), "
                           "DataflowRunner, PrismRunner, FlinkRunner, ...")
     run.add_argument("--workers", metavar="N", type=int, help="local worker processes (DirectRunner)")
-    run.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
-                     help="override any config key, e.g. --set quality.min_chars=100 (value read as YAML)")
+    run.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress line)")
 
     langid = sub.add_parser(
         "langid",
@@ -126,12 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="auto (default): a line that is a JSON object with a \"text\" field is a "
                              "record, any other line is text; text: every line is text; jsonl: every "
                              "non-blank line must be a record")
-    langid.add_argument("--config", metavar="FILE", help="YAML config; its language section is used")
+    add_config_options(langid, "YAML config; its language section is used", "language.prior_weight=0")
     langid.add_argument("--backend", metavar="NAME",
                         help="cld2+py3langid (default), cld2, py3langid or langdetect "
                              "(replaces language.backend)")
-    langid.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
-                        help="override a config key, e.g. --set language.prior_weight=0")
     langid.add_argument("--output", metavar="FILE", help="write here instead of stdout")
 
     inspect = sub.add_parser(
@@ -142,13 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "(coloured on a terminal). For people tuning rules and phrase packs.",
     )
     inspect.add_argument("file", metavar="FILE", help="a text document")
-    inspect.add_argument("--config", metavar="FILE", help="YAML config, as for run")
-    inspect.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
-                         help="override any config key, e.g. --set chrome.extra_lexicons=[my.yaml]")
+    add_config_options(inspect, "YAML config, as for run", "chrome.extra_lexicons=[my.yaml]")
     inspect.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                          help="colour removed lines (auto: only on a terminal)")
     inspect.add_argument("--removed-only", action="store_true", help="print only the removed lines")
-    run.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress line)")
 
     validate = sub.add_parser(
         "validate",
@@ -159,11 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     validate.add_argument("output_dir", metavar="OUTPUT_DIR", help="output folder of a run (local or gs://...)")
-    validate.add_argument("--config", metavar="FILE",
-                          help="YAML config of the run (validation.*, quality.min_chars and the language "
-                               "settings give the suite parameters)")
-    validate.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
-                          help="override a config key, e.g. --set validation.allowed_languages='[zh, en]'")
+    add_config_options(validate, "YAML config of the run (validation.*, quality.min_chars and the language "
+                                 "settings give the suite parameters)", "validation.allowed_languages='[zh, en]'")
     validate.add_argument("--examples", metavar="N", type=int, default=3,
                           help="failing examples shown per expectation (default 3)")
     validate.add_argument("--quiet", action="store_true", help="print nothing but the verdict line")

@@ -23,6 +23,7 @@ import gzip
 import os
 import re
 import threading
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Optional, Sequence
@@ -283,15 +284,16 @@ def apply_prior(ranked: list[tuple[str, float]], weight: float) -> list[tuple[st
     return sorted(((lang, p / total) for lang, p in scored), key=lambda kv: (-kv[1], kv[0]))
 
 
-class Backend:
+class Backend(ABC):
     """A statistical detector: `rank(text, accept)` -> [(lang, probability)] best first (normalised
     codes). `accept(lang)` says which answers the caller can use (e.g. languages of the text's script);
     a backend may use it to decide whether to look further."""
 
     name = "backend"
 
+    @abstractmethod
     def rank(self, text: str, accept=None) -> list[tuple[str, float]]:
-        raise NotImplementedError
+        """[(lang, probability)] best first."""
 
 
 _CLD2_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
