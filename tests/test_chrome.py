@@ -313,3 +313,16 @@ def test_text_extracted_from_html_gets_the_configured_rules(lexicon, mode):
         assert not rules & {"chrome.header", "chrome.footer", "chrome.inline_block"}
     else:
         assert rules == set(strip_chrome(seed("003"), lexicon, ChromeConfig()).removed.values())
+
+
+@pytest.mark.parametrize("dateline,site", [
+    ("2025-11-24 22:19:13  环球网", "环球网"),
+    ("2024-03-01 10:00 | Reuters", "Reuters"),
+    ("2024-03-01 10:00 | 163.com", "163.com"),
+    ("November 19, 2019 / 12:21 AM / Updated 14 hours ago", None),  # a count, not a site
+    ("14.03.2024 09:42 | 5 min read", None),
+])
+def test_site_after_a_dateline_is_a_name_not_a_count(dateline, site):
+    from pipeline.steps.chrome import _site_from_dateline
+
+    assert _site_from_dateline(dateline) == site

@@ -401,9 +401,15 @@ def _site_from_dateline(text: str) -> Optional[str]:
         return None
     candidate = re.split(r"\s{2,}|\s[|｜/]\s", gap.group(1).strip())[0].strip(" :：()（）[]【】")
     if (not candidate or BYLINE_RE.match(candidate) or len(candidate) > 24
-            or re.search(r"[。！？.!?]$", candidate) or not re.search(r"[^\W\d_]", candidate)):
+            or re.search(r"[。！？.!?]$", candidate) or not re.search(r"[^\W\d_]", candidate)
+            or _STANDALONE_NUMBER_RE.search(candidate)):
         return None
     return candidate
+
+
+# A count standing as a word ("Updated 14 hours ago", "5 min read", "3 comments") is not a site name;
+# digits inside a name ("163.com", "36氪") are.
+_STANDALONE_NUMBER_RE = re.compile(r"(?:^|\s)\d+(?:[.,:]\d+)?(?=\s|$)")
 
 
 def recover_metadata(lines: list[Line], first: int, last: int, title: Optional[int],
