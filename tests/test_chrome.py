@@ -326,3 +326,15 @@ def test_site_after_a_dateline_is_a_name_not_a_count(dateline, site):
     from pipeline.steps.chrome import _site_from_dateline
 
     assert _site_from_dateline(dateline) == site
+
+
+@pytest.mark.parametrize("dateline,site", [
+    ("2012-01-12 15:38:49  今日早報 編輯：馬利", "今日早報"),  # a credit after the name
+    ("2012-01-12 16:30  海口晚报 参与互动(0)", "海口晚报"),  # a comments widget after the name
+    ("2012-01-02  id=11024&pn=0.html", None),  # a URL fragment
+    ("2024-03-01 10:00 | The Guardian", "The Guardian"),
+])
+def test_site_is_cut_at_what_follows_the_name(dateline, site):
+    from pipeline.steps.chrome import _site_from_dateline
+
+    assert _site_from_dateline(dateline) == site

@@ -24,7 +24,7 @@ from pipeline.config import ChromeConfig
 from pipeline.document import Document
 from pipeline.steps.chrome_lexicon import END_CATEGORIES, Lexicon
 from pipeline.steps.chrome_lines import (
-    BYLINE_RE, DATETIME_RE, TIME_RE, WORD_DATE_RE, LineFeatures, is_near_repeat, line_features, month_number,
+    BYLINE_RE, DATETIME_RE, TIME_RE, WIDE_RE, WORD_DATE_RE, LineFeatures, is_near_repeat, line_features, month_number,
     normalise_line,
 )
 
@@ -400,9 +400,12 @@ def _site_from_dateline(text: str) -> Optional[str]:
     if not gap:
         return None
     candidate = re.split(r"\s{2,}|\s[|｜/]\s", gap.group(1).strip())[0].strip(" :：()（）[]【】")
+    if WIDE_RE.search(candidate.split()[0] if candidate.split() else ""):
+        # CJK site names have no spaces: what follows is a credit or a widget ("编辑：…", "参与互动(0)")
+        candidate = candidate.split()[0]
     if (not candidate or BYLINE_RE.match(candidate) or len(candidate) > 24
             or re.search(r"[。！？.!?]$", candidate) or not re.search(r"[^\W\d_]", candidate)
-            or _STANDALONE_NUMBER_RE.search(candidate)):
+            or _STANDALONE_NUMBER_RE.search(candidate) or re.search(r"[=&?]", candidate)):
         return None
     return candidate
 
