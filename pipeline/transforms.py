@@ -253,9 +253,11 @@ class CleanDocuments(beam.DoFn):
 class FinishDocuments(CleanDocuments):
     """Document after corpus-level passes -> quality gates again -> clean record / reject, and audit."""
 
-    def __init__(self, config):
-        super().__init__(config)
-        self.lexicon = None  # no chrome step here
+    def __init__(self, config):  # no chrome step here: no phrase packs to load
+        self.config = config
+        self.emit_documents = False
+        self.steps = None
+        self.lexicon = None
 
     def setup(self):
         self.steps = steps.gate_steps(self.config)
