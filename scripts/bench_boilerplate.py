@@ -112,7 +112,8 @@ def clean_text(lines: list[str], decision) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("dataset", help="text_dev.jsonl.gz (records with id, lang, source_benchmark, text_dump, expected)")
-    ap.add_argument("--preds", default="bench_preds.jsonl", help="where to write predictions")
+    ap.add_argument("--preds", default=os.path.join(tempfile.gettempdir(), "newsclean_bench_preds.jsonl"),
+                    help="where to write predictions (default: the system's temp folder)")
     ap.add_argument("--per-doc", help="write per-document scores here (jsonl)")
     ap.add_argument("--lexicon", nargs="*", default=[], help="extra phrase packs")
     ap.add_argument("--repeat", type=int, default=3, help="timing repetitions (best is reported)")
