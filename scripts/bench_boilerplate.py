@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import sys
+import tempfile
 import time
 import unicodedata
 from collections import Counter, defaultdict
