@@ -18,6 +18,7 @@ import importlib.util
 import json
 import os
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -57,7 +58,8 @@ def count_bitext(tally: dict, row: dict, lines: list[str], found, min_score: flo
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("gold", help="labelled cases (JSONL, optionally .gz)")
-    ap.add_argument("--pred", default="halves_preds.jsonl", help="where to write predictions")
+    ap.add_argument("--pred", default=os.path.join(tempfile.gettempdir(), "newsclean_halves_preds.jsonl"),
+                    help="where to write predictions (default: the system's temp folder)")
     ap.add_argument("--scorer", help="score_halves.py (default: one folder above the data)")
     ap.add_argument("--min-score", type=float, default=HalvesConfig().min_score)
     ap.add_argument("--backend", default=language.DEFAULT_BACKEND)
