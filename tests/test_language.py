@@ -256,9 +256,9 @@ def test_low_confidence_documents_are_rejected_when_asked():
     assert err.value.reason == "language"
 
 
-def test_steps_order_annotate_first_summarize_last_after_the_quality_gates():
+def test_steps_order_annotate_after_chrome_before_halves_summarize_last():
     names = [name for name, _step in text_steps(build_config({}))]
-    assert names[0] == "language.annotate_lines"
+    assert names.index("chrome.strip") < names.index("language.annotate_lines") < names.index("halves.split_halves")
     # a too-short text is rejected as too_short, not as an uncertain language
     assert names[-1] == "language.summarize_document"
     assert max(i for i, n in enumerate(names) if n.startswith("quality.")) < len(names) - 1
@@ -353,3 +353,13 @@ def test_runs_partition_the_given_lines_in_order(line_langs, data):
         assert a["end"] < b["start"] and a["lang"] != b["lang"]
     for r in runs:
         assert r["start"] <= r["end"] and r["lines"] == sum(1 for i in indices if r["start"] <= i <= r["end"])
+
+
+def test_lines_removed_before_annotation_are_not_labelled():
+    from pipeline.document import Document
+    from pipeline.steps.language import annotate_lines
+
+    doc = Document(id="d", source="s", lines=("Home | News | Sport", "这是一篇关于经济的新闻报道。", "Contact us"))
+    labelled = annotate_lines(doc.remove_lines([0, 2], "chrome.header"), build_config({}).language)
+    langs = [ll.lang for ll in labelled.notes["line_langs"]]
+    assert langs == ["und", "zh-Hans", "und"]

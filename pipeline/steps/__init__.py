@@ -28,11 +28,12 @@ def text_steps(config, lexicon: Lexicon | None = None) -> list[tuple[str, Step]]
     are, and ships them to workers); loaded from the config when not given.
     """
     steps: list[tuple[str, Step]] = []
-    # First: every later step may read doc.notes["line_langs"].
-    steps.append(("language.annotate_lines", partial(language.annotate_lines, cfg=config.language)))
     if config.chrome.enabled:
         lexicon = lexicon if lexicon is not None else chrome_lexicon(config)
         steps.append(("chrome.strip", partial(chrome.strip_chrome, lexicon=lexicon, settings=config.chrome)))
+    # After chrome (which reads no languages), so the lines it removed are not sent to the detectors;
+    # every later step may read doc.notes["line_langs"].
+    steps.append(("language.annotate_lines", partial(language.annotate_lines, cfg=config.language)))
     # Translated halves: after chrome (whose removed lines it ignores), before the document summary.
     if config.halves.enabled:
         steps.append(("halves.split_halves", partial(halves.split_halves, cfg=config.halves)))

@@ -769,8 +769,16 @@ def _settings(cfg) -> tuple[str, float]:
 
 
 def annotate_lines(doc: Document, cfg) -> Document:
-    """Label every line of the document (`doc.notes["line_langs"]`, one LineLanguage per line)."""
-    return doc.with_notes(line_langs=tuple(detect_lines(doc.lines, *_settings(cfg))))
+    """Label every line of the document (`doc.notes["line_langs"]`, one LineLanguage per line).
+
+    Lines an earlier step removed are labelled `und` without running a detector: every later use
+    (runs, translated halves, the document summary) looks at kept lines only, and on text dumps the
+    removed lines (menus, sidebars of headlines) are most of the lines and the slowest to label."""
+    removed = doc.removed
+    backend, prior_weight = _settings(cfg)
+    return doc.with_notes(line_langs=tuple(
+        UNDETERMINED if i in removed or not line.strip() else detect_text(line, backend, prior_weight)
+        for i, line in enumerate(doc.lines)))
 
 
 def summarize_document(doc: Document, cfg) -> Document:
