@@ -5,106 +5,31 @@
         [--per-doc per_doc.jsonl] [--lexicon extra.yaml ...]
 
 Runs pipeline.steps.chrome over each record's `text_dump`, writes predictions ({"id","text"}) and
-scores them with the metric of the eval set's score_boilerplate.py (bag-of-tokens P/R/F1 per
-document, CJK by character, mean over documents), re-implemented identically below so the project
-does not depend on the eval folder. Prints F1 overall, per language and per source benchmark, then
-the line classifier's throughput in MB/s (one core).
+scores them with the eval set's own score_boilerplate.py (bag-of-tokens P/R/F1 per document, CJK by
+character, mean over documents; found one folder above the data, or --scorer). Prints F1 overall, per
+language and per source benchmark, then the line classifier's throughput in MB/s (one core).
 """
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import sys
 import tempfile
 import time
-import unicodedata
-from collections import Counter, defaultdict
-from statistics import mean, median
+from collections import defaultdict
 
 sys.path.insert(0, __file__.rsplit("/scripts/", 1)[0])
 
+from evaltools import load_scorer, read_jsonl, scorer_beside  # noqa: E402
 from pipeline.config import ChromeConfig  # noqa: E402
 from pipeline.steps.chrome import classify  # noqa: E402
 from pipeline.steps.chrome_lexicon import load_lexicon  # noqa: E402
 
 
-# --- the metric (same as score_boilerplate.py) --------------------------------------------------
-def _is_cjk(ch: str) -> bool:
-    o = ord(ch)
-    return (
-        0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x2FA1F
-        or 0xF900 <= o <= 0xFAFF or 0x3040 <= o <= 0x309F or 0x30A0 <= o <= 0x30FF
-        or 0x31F0 <= o <= 0x31FF or 0xAC00 <= o <= 0xD7AF or 0x1100 <= o <= 0x11FF
-        or 0x3130 <= o <= 0x318F
-    )
-
-
-def _is_punct(ch: str) -> bool:
-    return unicodedata.category(ch)[0] in "PS"
-
-
-def tokens(text: str) -> list[str]:
-    """NFKC + casefold; CJK characters one by one, other scripts by whitespace, edge punctuation stripped."""
-    if not text:
-        return []
-    text = unicodedata.normalize("NFKC", text).casefold()
-    out: list[str] = []
-    for piece in text.split():
-        run: list[str] = []
-        for ch in piece + "\x00":
-            if ch == "\x00" or _is_cjk(ch):
-                if run:
-                    i, j = 0, len(run)
-                    while i < j and _is_punct(run[i]):
-                        i += 1
-                    while j > i and _is_punct(run[j - 1]):
-                        j -= 1
-                    if i < j:
-                        out.append("".join(run[i:j]))
-                    run = []
-                if ch != "\x00" and not (0x3000 <= ord(ch) <= 0x303F):
-                    out.append(ch)
-            else:
-                run.append(ch)
-    return out
-
-
-def prf(pred: str, expected: str) -> tuple[float, float, float]:
-    p_tok, e_tok = Counter(tokens(pred)), Counter(tokens(expected))
-    np_, ne = sum(p_tok.values()), sum(e_tok.values())
-    if np_ == 0 and ne == 0:
-        return 1.0, 1.0, 1.0
-    if np_ == 0 or ne == 0:
-        return 0.0, 0.0, 0.0
-    common = sum((p_tok & e_tok).values())
-    p, r = common / np_, common / ne
-    return p, r, (0.0 if common == 0 else 2 * p * r / (p + r))
-
-
-def summarise(rows: list[dict]) -> dict:
-    return {
-        "n": len(rows),
-        "precision": mean(r["precision"] for r in rows),
-        "recall": mean(r["recall"] for r in rows),
-        "f1": mean(r["f1"] for r in rows),
-        "f1_median": median(r["f1"] for r in rows),
-    }
-
-
 def fmt(name: str, s: dict) -> str:
     return (f"{name:<24} {s['n']:>4}  P={s['precision']:.3f}  R={s['recall']:.3f}  "
             f"F1={s['f1']:.3f}  medF1={s['f1_median']:.3f}")
-
-
-# --- the run ------------------------------------------------------------------------------------
-def read_jsonl(path: str):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
 
 
 def clean_text(lines: list[str], decision) -> str:
@@ -119,9 +44,12 @@ def main(argv=None) -> int:
     ap.add_argument("--per-doc", help="write per-document scores here (jsonl)")
     ap.add_argument("--lexicon", nargs="*", default=[], help="extra phrase packs")
     ap.add_argument("--repeat", type=int, default=3, help="timing repetitions (best is reported)")
+    ap.add_argument("--scorer", help="score_boilerplate.py (default: one folder above the data)")
     args = ap.parse_args(argv)
 
-    rows = list(read_jsonl(args.dataset))
+    scorer = load_scorer(args.scorer or scorer_beside(args.dataset, "score_boilerplate.py"))
+    prf, summarise = scorer.prf, scorer.summarise
+    rows = read_jsonl(args.dataset)
     lexicon = load_lexicon(args.lexicon)
     settings = ChromeConfig()
     docs = [r["text_dump"].split("\n") for r in rows]

@@ -13,8 +13,6 @@ switch (language detection timed apart).
 from __future__ import annotations
 
 import argparse
-import gzip
-import importlib.util
 import json
 import os
 import sys
@@ -24,20 +22,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from pipeline.config import HalvesConfig  # noqa: E402
+from evaltools import load_scorer, read_jsonl, scorer_beside  # noqa: E402
 from pipeline.steps import halves, language  # noqa: E402
-
-
-def read_jsonl(path: str) -> list[dict]:
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def load_scorer(path: str):
-    spec = importlib.util.spec_from_file_location("score_halves", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def count_bitext(tally: dict, row: dict, lines: list[str], found, min_score: float) -> None:
@@ -66,8 +52,7 @@ def main(argv=None) -> int:
     ap.add_argument("--min-lines", type=int, default=HalvesConfig().min_lines)
     args = ap.parse_args(argv)
     cfg = HalvesConfig(min_score=args.min_score, min_lines=args.min_lines)
-    scorer_path = args.scorer or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(args.gold))),
-                                              "score_halves.py")
+    scorer_path = args.scorer or scorer_beside(args.gold, "score_halves.py")
     rows = read_jsonl(args.gold)
     time_lang = 0.0
     cost = {"switch": [0, 0.0], "no_switch": [0, 0.0]}

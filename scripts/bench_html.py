@@ -13,8 +13,6 @@ child process, the text steps) over the same file and scores its clean records.
 from __future__ import annotations
 
 import argparse
-import gzip
-import importlib.util
 import json
 import os
 import resource
@@ -25,18 +23,11 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
+from evaltools import load_scorer, read_jsonl, scorer_beside  # noqa: E402
 from pipeline.steps import html as H  # noqa: E402
 
-DEFAULT_SCORER = os.path.join(os.path.dirname(HERE), "..", "shared", "eval", "score_boilerplate.py")
 JUSTEXT_LANGUAGES = {"en": "English", "de": "German", "ru": "Russian", "el": "Greek", "pl": "Polish",
                      "hr": "Croatian", "pt": "Portuguese", "it": "Italian"}
-
-
-def load_scorer(path: str):
-    spec = importlib.util.spec_from_file_location("score_boilerplate", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def trafilatura_variant(**options):
@@ -161,15 +152,14 @@ def fmt(summary: dict) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("html_set")
-    ap.add_argument("--scorer", default=DEFAULT_SCORER)
+    ap.add_argument("--scorer", help="score_boilerplate.py (default: one folder above the data)")
     ap.add_argument("--only", nargs="*", help="substrings of variant names to run")
     ap.add_argument("--no-pipeline", action="store_true", help="skip the whole-pipeline run")
     ap.add_argument("--json", help="write all figures here")
     args = ap.parse_args(argv)
 
-    scorer = load_scorer(args.scorer)
-    with gzip.open(args.html_set, "rt", encoding="utf-8") as fh:
-        rows = [json.loads(line) for line in fh if line.strip()]
+    scorer = load_scorer(args.scorer or scorer_beside(args.html_set, "score_boilerplate.py"))
+    rows = read_jsonl(args.html_set)
     langs = sorted({r["lang"] for r in rows})
     top_langs = [lang for lang in ("zh", "ru", "en", "el", "pl", "de") if lang in langs]
     sources = sorted({r["source_benchmark"] for r in rows})

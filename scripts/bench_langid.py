@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import importlib.util
 import json
 import os
 import sys
@@ -23,20 +22,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from evaltools import load_scorer, read_jsonl, scorer_beside  # noqa: E402
 from pipeline.steps import language  # noqa: E402
-
-
-def load_cases(path):
-    op = gzip.open if path.endswith(".gz") else open
-    with op(path, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def load_scorer(path):
-    spec = importlib.util.spec_from_file_location("score_langid", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class PlainLangdetect:
@@ -127,10 +114,9 @@ def main(argv=None) -> int:
     if args.halves:
         score_runs(args.halves)
 
-    scorer_path = args.scorer or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(args.cases))),
-                                              "score_langid.py")
+    scorer_path = args.scorer or scorer_beside(args.cases, "score_langid.py")
     scorer = load_scorer(scorer_path)
-    cases = load_cases(args.cases)
+    cases = read_jsonl(args.cases)
     texts = [c["text"] for c in cases]
     paragraphs = [c["text"] for c in cases if c["granularity"] == "paragraph"]
     para_mb = sum(len(t.encode("utf-8")) for t in paragraphs) / 1e6

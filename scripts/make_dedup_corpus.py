@@ -34,7 +34,6 @@ article) plus {"hard_negative": [file_a, file_b], "kind"} lines.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import random
@@ -45,6 +44,7 @@ import unicodedata
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+from evaltools import read_jsonl  # noqa: E402
 from pipeline.steps import dedup  # noqa: E402
 
 CHROME_LINES = [
@@ -61,12 +61,6 @@ WIDTH_MAP = {",": "\uff0c", ".": "\uff0e", "!": "\uff01", "?": "\uff1f", ":": "\
              "0": "\uff10", "1": "\uff11", "2": "\uff12", "5": "\uff15"}
 
 
-def read_jsonl_gz(path):
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            yield json.loads(line)
-
-
 def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in text.split("\n") if p.strip()]
 
@@ -80,10 +74,10 @@ def load_bases(boilerplate: str | None, halves: str | None) -> list[dict]:
             bases[key] = {"base": key, "lang": lang, "paras": paras}
 
     if boilerplate:
-        for row in read_jsonl_gz(boilerplate):
+        for row in read_jsonl(boilerplate):
             add(f"bp:{row['id']}", row["lang"], paragraphs(row["expected"]))
     if halves:
-        for row in read_jsonl_gz(halves):
+        for row in read_jsonl(halves):
             label, meta, kind = row["label"], row["meta"], row["kind"]
             lines = row["text"].split("\n")
             docid = re.sub(r"^wmt\d+:", "", str(meta.get("docid", "")))
