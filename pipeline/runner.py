@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 import os
 import time
+import uuid
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import (
-    DirectOptions, PipelineOptions, SetupOptions, StandardOptions, TestOptions,
+    DirectOptions, GoogleCloudOptions, PipelineOptions, SetupOptions, StandardOptions, TestOptions,
 )
 
 from pipeline import progress, report, sinks
@@ -71,12 +72,19 @@ def make_runner(config: Config):
     return config.runner.name
 
 
-def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int, progress_dir: str | None = None) -> None:
+def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int, progress_dir: str | None = None,
+                   tmp_dir: str | None = None) -> None:
     """read -> decode/normalise -> text steps -> corpus passes -> write clean / rejects / audit / duplicates / bitext.
 
     With `progress_dir` (local runs on a terminal), ProgressTick steps report live counts there.
+    `tmp_dir` holds spill and chunk files while the job runs (default: a hidden folder in the output).
+
+    Memory: documents are never grouped or gathered into one collection (a Flatten or GroupByKey of
+    documents is held in memory by the local runner); each producer's records go to their own
+    writers, and corpus passes keep the documents in spill files while only keys are grouped.
     """
     out = config.output.dir
+    tmp_dir = tmp_dir or sinks.join(out, sinks.TMP_DIR, "graph")
     files = (
         p
         | "InputSpecs" >> beam.Create(list(config.input.paths))
@@ -100,47 +108,50 @@ def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int, progress_d
     pages = (read[PAGES] | "SpreadPages" >> beam.Reshuffle()
              | "ExtractHtml" >> beam.ParDo(ExtractHtml(config.html, config.input.encoding)).with_outputs(
                  REJECTS, main="docs"))
-    docs = (read.docs, pages.docs) | "AllDocs" >> beam.Flatten()
     chrome = config.chrome
     corpus_pass = chrome.enabled and chrome.corpus_repeats
-    cleaned = docs | "Clean" >> beam.ParDo(
-        CleanDocuments(config, emit_documents=corpus_pass)).with_outputs(REJECTS, AUDIT, BITEXT, main="clean")
-    clean = cleaned.clean
-    all_rejects = [read[REJECTS], pages[REJECTS], cleaned[REJECTS]]
-    audits = [cleaned[AUDIT]]
-    bitexts = [cleaned[BITEXT]]
+    outputs: dict[str, list] = {kind: [] for kind in sinks.OUTPUT_KINDS}
+    outputs["rejects"] += [read[REJECTS], pages[REJECTS]]
+    clean = []
+    # text documents and extracted pages are cleaned where they are produced (no Flatten of documents)
+    for name, docs in (("Clean", read.docs), ("CleanPages", pages.docs)):
+        cleaned = docs | name >> beam.ParDo(
+            CleanDocuments(config, emit_documents=corpus_pass)).with_outputs(REJECTS, AUDIT, BITEXT, main="clean")
+        clean.append(cleaned.clean)
+        outputs["rejects"].append(cleaned[REJECTS])
+        outputs["audit"].append(cleaned[AUDIT])
+        outputs["bitext"].append(cleaned[BITEXT])
     if corpus_pass:
         # lines recurring across documents of a site (menus, footers), then the gates again
         finished = (
-            cleaned.clean
+            tuple(clean)
             | "CorpusRepeats" >> RemoveCorpusRepeats(
-                chrome.repeats_min_docs_site, chrome.repeats_min_docs_corpus, chrome.repeats_max_chars)
+                sinks.join(tmp_dir, "repeats"), chrome.repeats_min_docs_site, chrome.repeats_min_docs_corpus,
+                chrome.repeats_max_chars)
             | "Finish" >> beam.ParDo(FinishDocuments(config)).with_outputs(REJECTS, AUDIT, BITEXT, main="clean")
         )
-        clean = finished.clean
-        all_rejects.append(finished[REJECTS])
-        audits.append(finished[AUDIT])
-        bitexts.append(finished[BITEXT])
-    rejects = tuple(all_rejects) | "AllRejects" >> beam.Flatten()
-    audit = tuple(audits) | "AllAudit" >> beam.Flatten()
-    bitext = tuple(bitexts) | "AllBitext" >> beam.Flatten()
+        clean = [finished.clean]
+        outputs["rejects"].append(finished[REJECTS])
+        outputs["audit"].append(finished[AUDIT])
+        outputs["bitext"].append(finished[BITEXT])
 
     # corpus de-duplication: clean records -> kept clean records + duplicates records
-    outputs = []
     if config.dedup.enabled:
-        deduped = clean | "Dedup" >> DeduplicateCorpus(config.dedup)
-        clean = deduped["clean"]
-        outputs.append(("duplicates", deduped["duplicates"]))
+        deduped = tuple(clean) | "Dedup" >> DeduplicateCorpus(config.dedup, sinks.join(tmp_dir, "dedup"))
+        clean = [deduped["clean"]]
+        outputs["duplicates"].append(deduped["duplicates"])
+    outputs["clean"] = clean
 
-    outputs += [("clean", clean), ("rejects", rejects), ("audit", audit), ("bitext", bitext)]
-    for kind, records in outputs:
-        if progress_dir and kind in ("clean", "rejects"):
-            records = records | f"Progress{kind.title()}" >> beam.ParDo(ProgressTick(kind, progress_dir))
-        _ = (
-            records
-            | f"Count{kind.title()}" >> beam.ParDo(CountWritten(kind))
-            | f"Write{kind.title()}" >> sinks.WriteJsonl(sinks.join(out, kind), num_shards, config.output.compress)
-        )
+    for kind in ("duplicates", "clean", "rejects", "audit", "bitext"):
+        parts = outputs[kind] or [p | f"No{kind.title()}" >> beam.Create([])]
+        counted = []
+        for i, records in enumerate(parts):
+            suffix = str(i) if len(parts) > 1 else ""
+            if progress_dir and kind in ("clean", "rejects"):
+                records = records | f"Progress{kind.title()}{suffix}" >> beam.ParDo(ProgressTick(kind, progress_dir))
+            counted.append(records | f"Count{kind.title()}{suffix}" >> beam.ParDo(CountWritten(kind)))
+        _ = tuple(counted) | f"Write{kind.title()}" >> sinks.WriteJsonl(
+            sinks.join(out, kind), sinks.join(tmp_dir, "chunks", kind), num_shards, config.output.compress)
 
 
 def run(config: Config, beam_args: list[str], input_bytes: int, progress_stream=None) -> dict:
@@ -157,9 +168,18 @@ def run(config: Config, beam_args: list[str], input_bytes: int, progress_stream=
     # no summary.json until this run has finished: a folder without one holds no complete output
     report.remove_summary(config.output.dir)
     stream = progress_stream if is_local(config) else None
-    with progress.live_progress(stream, input_bytes) as progress_dir, \
-            beam.Pipeline(runner=make_runner(config), options=options) as p:
-        build_pipeline(p, config, num_shards, progress_dir)
+    tmp_dir = temp_folder(config, options)
+    try:
+        with progress.live_progress(stream, input_bytes) as progress_dir, \
+                beam.Pipeline(runner=make_runner(config), options=options) as p:
+            build_pipeline(p, config, num_shards, progress_dir, tmp_dir)
+    finally:
+        sinks.remove_tree(tmp_dir)
+        if "://" not in tmp_dir:  # the hidden folder in a local output, when no other run uses it
+            try:
+                os.rmdir(os.path.dirname(tmp_dir))
+            except OSError:
+                pass
     result = p.result
     counters = report.query_counters(result)
     summary = report.build_summary(
@@ -173,6 +193,13 @@ def run(config: Config, beam_args: list[str], input_bytes: int, progress_stream=
     )
     report.write_json(report.summary_path(config.output.dir), summary)
     return summary
+
+
+def temp_folder(config: Config, options: PipelineOptions) -> str:
+    """This run's folder for spill and chunk files: under --temp_location when given (Dataflow),
+    else a hidden folder in the output; removed when the run ends."""
+    base = options.view_as(GoogleCloudOptions).temp_location or sinks.join(config.output.dir, sinks.TMP_DIR)
+    return sinks.join(base, f"newsclean-{uuid.uuid4().hex}")
 
 
 def dry_run(config: Config, options: PipelineOptions, num_shards: int) -> dict:

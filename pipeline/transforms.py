@@ -9,9 +9,11 @@ import traceback
 
 import apache_beam as beam
 import numpy as np
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from pipeline import progress, readers, sources, steps
+from pipeline import progress, readers, sinks, sources, spill, steps
 from pipeline.steps import repeats
 from pipeline.document import Document, Reject, reject_record, stable_id
 from pipeline.report import NAMESPACE
@@ -38,6 +40,11 @@ def error_detail(err: BaseException) -> str:
 def rejected(doc_id: str, source: str, reason: str, detail: str, **extra):
     count(f"rejected.{reason}")
     return beam.pvalue.TaggedOutput(REJECTS, reject_record(doc_id, source, reason, detail, **extra))
+
+
+def flatten(pcolls: list, label: str):
+    """One PCollection of several (Flatten), or the one itself."""
+    return pcolls[0] if len(pcolls) == 1 else tuple(pcolls) | label >> beam.Flatten()
 
 
 class ExpandInputs(beam.DoFn):
@@ -263,47 +270,65 @@ class FinishDocuments(CleanDocuments):
         self.steps = steps.gate_steps(self.config)
 
 
-class RemoveCorpusRepeats(beam.PTransform):
-    """Documents -> the same documents with lines that recur across many documents marked removed.
+LINE_KEYS = "line_keys"
 
-    Counts, for each normalised short line, the documents of the same site (and of the whole
-    corpus) holding it, with a combiner (no global list in memory); lines at or over the thresholds
-    are joined back to their documents (CoGroupByKey) and marked `corpus.repeated_line`.
+
+class SpillWithLineKeys(spill.SpillWriter):
+    """Document -> spill files of (document, its repeat keys); each (scope, line key) on LINE_KEYS."""
+
+    def __init__(self, tmp_dir: str, max_chars: int):
+        super().__init__(tmp_dir, "docs")
+        self.max_chars = max_chars
+
+    def process(self, doc: Document):
+        keys = list(repeats.scoped_keys(doc, self.max_chars))
+        for scoped, _occurrence in keys:
+            yield beam.pvalue.TaggedOutput(LINE_KEYS, scoped)
+        self.spill((doc, keys))
+
+
+def apply_repeats(path: str, frequent):
+    """Spill file -> its documents, the lines whose (scope, key) is frequent marked removed."""
+    frequent = set(frequent)
+    for doc, keys in spill.read_spill(path):
+        drop = [i for scoped, (_id, indices) in keys if scoped in frequent for i in indices]
+        yield repeats.remove_repeats(doc, drop) if drop else doc
+
+
+class RemoveCorpusRepeats(beam.PTransform):
+    """Documents (one PCollection or a tuple) -> the same documents with lines that recur across many
+    documents marked removed.
+
+    The documents wait in spill files (pipeline/spill.py) while a combiner counts, for each
+    normalised short line, the documents of the same site (and of the whole corpus) holding it;
+    the lines at or over the thresholds (few) come back as a side input to the pass that reads the
+    spill files and marks them `corpus.repeated_line`. Nothing holds the corpus in memory.
     """
 
-    def __init__(self, min_docs_site: int, min_docs_corpus: int, max_chars: int):
+    def __init__(self, tmp_dir: str, min_docs_site: int, min_docs_corpus: int, max_chars: int):
         super().__init__()
+        self.tmp_dir = tmp_dir
         self.min_docs_site = min_docs_site
         self.min_docs_corpus = min_docs_corpus
         self.max_chars = max_chars
 
     def expand(self, docs):
-        max_chars, site_min, corpus_min = self.max_chars, self.min_docs_site, self.min_docs_corpus
-        occurrences = docs | "LineKeys" >> beam.FlatMap(lambda d: repeats.scoped_keys(d, max_chars))
+        site_min, corpus_min = self.min_docs_site, self.min_docs_corpus
+        parts = docs if isinstance(docs, tuple) else (docs,)
+        spilled = [part | f"Spill{i}" >> beam.ParDo(SpillWithLineKeys(self.tmp_dir, self.max_chars)).with_outputs(
+            LINE_KEYS, main="files") for i, part in enumerate(parts)]
+        # spill files are spread over the workers (the Reshuffle of file names also keeps the local
+        # runner from scheduling a reader before the side input it waits for)
+        files = flatten([s.files for s in spilled], "SpillFiles") | "SpreadFiles" >> beam.Reshuffle()
+        keys = flatten([s[LINE_KEYS] for s in spilled], "LineKeys")
         frequent = (
-            occurrences
-            | "One" >> beam.Map(lambda kv: (kv[0], 1))
+            keys
+            | "One" >> beam.Map(lambda key: (key, 1))
             | "DocsPerLine" >> beam.CombinePerKey(sum)
             | "Frequent" >> beam.Filter(lambda kv: repeats.is_frequent(kv[0][0], kv[1], site_min, corpus_min))
+            | "Keys" >> beam.Keys()
         )
-        to_remove = (
-            {"occ": occurrences, "n": frequent}
-            | "JoinLines" >> beam.CoGroupByKey()
-            | "PerDocument" >> beam.FlatMap(
-                lambda kv: [occ for occ in kv[1]["occ"]] if list(kv[1]["n"]) else [])
-        )
-        return (
-            {"doc": docs | "ById" >> beam.Map(lambda d: (d.id, d)), "drop": to_remove}
-            | "JoinDocs" >> beam.CoGroupByKey()
-            | "Remove" >> beam.FlatMap(_apply_repeats)
-        )
-
-
-def _apply_repeats(kv):
-    doc_id, grouped = kv
-    drop = [i for indices in grouped["drop"] for i in indices]
-    for doc in grouped["doc"]:
-        yield repeats.remove_repeats(doc, drop) if drop else doc
+        return files | "Remove" >> beam.FlatMap(apply_repeats, beam.pvalue.AsList(frequent))
 
 
 class CountWritten(beam.DoFn):
@@ -328,26 +353,19 @@ class CountWritten(beam.DoFn):
 DUPLICATES = "duplicates"
 
 
-class ResolveExact(beam.DoFn):
-    """(exact key, records) -> the kept record (main) and a duplicates record for every other one."""
-
-    def process(self, element):
-        _key, records = element  # iterated twice rather than held in a list: a group can be large
-        keeper = dedup.keeper_of(records)
-        yield keeper
-        for r in records:
-            if r["id"] == keeper["id"]:
-                continue
-            count("dedup.exact")
-            yield beam.pvalue.TaggedOutput(
-                DUPLICATES, dedup.duplicate_record(r["id"], r["source"], keeper["id"], "exact", 1.0))
+EXACT_KEYS = "exact_keys"
+BANDS = "bands"
 
 
-class SketchDocument(beam.DoFn):
-    """Clean record -> (id, (rank, shingle hashes as bytes)) on the main output and one
-    (band key, rank) per LSH band on `bands`; rank = dedup.rank_key (smaller = kept first)."""
+class SpillWithDedupKeys(spill.SpillWriter):
+    """Clean record -> spill files of records; (exact key, rank) on EXACT_KEYS and one (band key,
+    (exact key, rank)) per LSH band on BANDS; rank = dedup.rank_key (smaller = kept first).
 
-    def __init__(self, cfg):
+    Without exact de-duplication the id stands in for the exact key (every document its own group).
+    """
+
+    def __init__(self, tmp_dir: str, cfg):
+        super().__init__(tmp_dir, "records")
         self.cfg = cfg
         self.hasher = None
 
@@ -355,24 +373,81 @@ class SketchDocument(beam.DoFn):
         self.hasher = dedup.MinHasher(self.cfg.num_perm, self.cfg.bands)
 
     def process(self, record: dict):
-        hashes = dedup.shingle_hashes(record["text"], self.cfg.word_ngram, self.cfg.char_ngram)
+        cfg = self.cfg
         rank = dedup.rank_key(record["id"], record["chars"])
-        yield record["id"], (rank, hashes.astype("<u4").tobytes())
-        if len(hashes) == 0:  # no letters or digits: nothing to compare, never a near duplicate
-            return
-        for key in self.hasher.band_keys(self.hasher.signature(hashes)):
-            yield beam.pvalue.TaggedOutput("bands", (key, rank))
+        exact = dedup.exact_key(record["text"]) if cfg.exact else record["id"]
+        if cfg.exact:
+            yield beam.pvalue.TaggedOutput(EXACT_KEYS, (exact, rank))
+        if cfg.near:
+            hashes = dedup.shingle_hashes(record["text"], cfg.word_ngram, cfg.char_ngram)
+            if len(hashes):  # no letters or digits: nothing to compare, never a near duplicate
+                for key in self.hasher.band_keys(self.hasher.signature(hashes)):
+                    yield beam.pvalue.TaggedOutput(BANDS, (key, (exact, rank)))
+        self.spill(record)
+
+
+def _exact_removed(element):
+    """(exact key, ranks) -> (id, (keeper id, "exact", 1.0)) for every document but the keeper."""
+    _key, ranks = element
+    ordered = sorted(set(ranks))
+    for rank in ordered[1:]:
+        yield rank[1], (ordered[0][1], "exact", 1.0)
+
+
+class SpillCandidateSketches(beam.DoFn):
+    """Spill file of records -> (id, (rank, where its sketch is)) for the records in a candidate pair.
+
+    The sketch (bottom-k shingle hashes, little-endian uint32) is appended to a sketch file of this
+    bundle; only its place (path, offset, length) travels, and verification reads it back, so pairs
+    never carry shingles through a GroupByKey.
+    """
+
+    def __init__(self, tmp_dir: str, cfg):
+        self.tmp_dir = tmp_dir
+        self.cfg = cfg
+
+    def start_bundle(self):
+        self.path = sinks.unique_path(self.tmp_dir, "sketches")
+        self.fh = None
+        self.offset = 0
+
+    def process(self, path: str, candidate_ids):
+        cfg = self.cfg
+        wanted = set(candidate_ids)
+        for record in spill.read_spill(path):
+            if record["id"] not in wanted:
+                continue
+            hashes = dedup.shingle_hashes(record["text"], cfg.word_ngram, cfg.char_ngram)[:cfg.verify_shingles]
+            data = hashes.astype("<u4").tobytes()
+            if self.fh is None:
+                self.fh = FileSystems.create(self.path, compression_type=CompressionTypes.UNCOMPRESSED)
+            self.fh.write(data)
+            yield record["id"], (dedup.rank_key(record["id"], record["chars"]), (self.path, self.offset, len(data)))
+            self.offset += len(data)
+
+    def finish_bundle(self):
+        if self.fh is not None:
+            self.fh.close()
+            self.fh = None
 
 
 def _bucket_pairs(element):
-    _key, ranks = element
-    members = list(ranks)
-    if len(members) > 1:
-        yield from dedup.bucket_pairs(members)
+    """(band key, members) -> candidate pairs among the bucket's exact-group keepers.
+
+    The documents of one exact group share every band, so the best rank per exact key in a bucket
+    is the group's keeper: exact duplicates never become near-duplicate candidates.
+    """
+    _key, members = element
+    best: dict = {}
+    for exact, rank in members:
+        if exact not in best or rank < best[exact]:
+            best[exact] = rank
+    if len(best) > 1:
+        yield from dedup.bucket_pairs(list(best.values()))
 
 
 def _attach_first(element):
-    """(a id, {pairs, sketch}) -> (b id, (pair, a's hashes)) for each pair whose first member is a."""
+    """(a id, {pairs, sketch}) -> (b id, (pair, where a's sketch is)) for each pair whose first member is a."""
     _id, grouped = element
     sketches = list(grouped["sketch"])
     if not sketches:
@@ -382,27 +457,52 @@ def _attach_first(element):
         yield pair[1][1], (pair, hashes)
 
 
-def _score_second(element):
-    """(b id, {halves, sketch}) -> (pair, Jaccard) for every pair waiting for b's hashes."""
-    _id, grouped = element
-    sketches = list(grouped["sketch"])
-    if not sketches:
-        return
-    b_hashes = np.frombuffer(sketches[0][1], dtype="<u4")
-    for pair, a_bytes in grouped["halves"]:
-        yield pair, dedup.jaccard(np.frombuffer(a_bytes, dtype="<u4"), b_hashes)
+class ScoreSecond(beam.DoFn):
+    """(b id, {halves, sketch}) -> (pair, Jaccard) for every pair waiting for b's sketch.
+
+    Sketches are read from the sketch files by place; open files are kept for the bundle.
+    """
+
+    def __init__(self, k: int):
+        self.k = k
+
+    def start_bundle(self):
+        self.files = {}
+
+    def _read(self, where) -> np.ndarray:
+        path, offset, length = where
+        fh = self.files.get(path)
+        if fh is None:
+            fh = self.files[path] = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+        fh.seek(offset)
+        return np.frombuffer(fh.read(length), dtype="<u4")
+
+    def process(self, element):
+        _id, grouped = element
+        sketches = list(grouped["sketch"])
+        if not sketches:
+            return
+        b_hashes = self._read(sketches[0][1])
+        for pair, a_where in grouped["halves"]:
+            yield pair, dedup.sketch_jaccard(self._read(a_where), b_hashes, self.k)
+
+    def finish_bundle(self):
+        for fh in self.files.values():
+            fh.close()
+        self.files = {}
 
 
 class JaccardOfPairs(beam.PTransform):
-    """(rank a, rank b) pairs -> ((rank a, rank b), exact Jaccard of their shingle sets).
+    """(rank a, rank b) pairs -> ((rank a, rank b), Jaccard of their shingle sets from bottom-k sketches).
 
-    Joins each pair with the two documents' shingle hashes through two CoGroupByKeys, so a document's
-    shingles travel once per pair it is in and nothing is held in memory beyond one key's group.
+    Joins each pair with the places of the two documents' sketches (at most k hashes each, in
+    sketch files) through two CoGroupByKeys; the scoring step reads both sketches back.
     """
 
-    def __init__(self, sketches):
+    def __init__(self, sketches, k: int):
         super().__init__()
         self.sketches = sketches
+        self.k = k
 
     def expand(self, pairs):
         by_first = pairs | "KeyByFirst" >> beam.Map(lambda pair: (pair[0][1], pair))
@@ -411,7 +511,7 @@ class JaccardOfPairs(beam.PTransform):
                   | "AttachFirst" >> beam.FlatMap(_attach_first))
         return ({"halves": halves, "sketch": self.sketches}
                 | "JoinSecond" >> beam.CoGroupByKey()
-                | "ScoreSecond" >> beam.FlatMap(_score_second))
+                | "ScoreSecond" >> beam.ParDo(ScoreSecond(self.k)))
 
 
 def _similar_pairs(scored, threshold: float):
@@ -466,65 +566,73 @@ class ResolveClusters(beam.PTransform):
         return labels | "NotKept" >> beam.Filter(lambda kv: kv[1] != kv[0])
 
 
-def _route_near(element):
-    """(id, {record, removed}) -> the record (main), or a near duplicates record."""
-    _id, grouped = element
-    for record in grouped["record"]:
-        removed = sorted(grouped["removed"])
-        if removed:
-            keeper_id, similarity = removed[0]
-            count("dedup.near")
-            yield beam.pvalue.TaggedOutput(
-                DUPLICATES, dedup.duplicate_record(record["id"], record["source"], keeper_id, "near", similarity))
-        else:
+def route_duplicates(path: str, removed: dict):
+    """Spill file -> its records (main), or a duplicates record for each one removed."""
+    for record in spill.read_spill(path):
+        decision = removed.get(record["id"])
+        if decision is None:
             yield record
+            continue
+        keeper_id, method, similarity = decision
+        count(f"dedup.{method}")
+        yield beam.pvalue.TaggedOutput(
+            DUPLICATES, dedup.duplicate_record(record["id"], record["source"], keeper_id, method, similarity))
 
 
 class DeduplicateCorpus(beam.PTransform):
-    """Clean records -> `clean` records (one per group of duplicates) and `duplicates` records.
+    """Clean records (one PCollection or a tuple) -> `clean` records (one per group of duplicates) and
+    `duplicates` records.
 
-    Exact: GroupByKey on dedup.exact_key of the text. Near (on what exact kept): LSH band keys
-    through GroupByKey -> candidate pairs -> exact Jaccard >= threshold -> clusters resolved by
-    ResolveClusters -> each removed document with its Jaccard similarity to its keeper.
+    The records wait in spill files; only keys travel. Exact: GroupByKey on dedup.exact_key of the
+    text, the best rank kept. Near (among exact keepers): LSH band keys through GroupByKey ->
+    candidate pairs -> the shingles of the candidates only, read back from the spill files -> exact
+    Jaccard >= threshold -> clusters resolved by ResolveClusters -> each removed document with its
+    Jaccard similarity to its keeper. The removed ids (a side input) route the spilled records.
     """
 
-    def __init__(self, cfg):
+    def __init__(self, cfg, tmp_dir: str):
         super().__init__()
         self.cfg = cfg
+        self.tmp_dir = tmp_dir
 
     def expand(self, records):
         cfg = self.cfg
-        duplicates = []
+        parts = records if isinstance(records, tuple) else (records,)
+        spilled = [part | f"Spill{i}" >> beam.ParDo(SpillWithDedupKeys(self.tmp_dir, cfg)).with_outputs(
+            EXACT_KEYS, BANDS, main="files") for i, part in enumerate(parts)]
+        files = flatten([s.files for s in spilled], "SpillFiles") | "SpreadFiles" >> beam.Reshuffle()  # see RemoveCorpusRepeats
+        removed = []
         if cfg.exact:
-            exact = (records
-                     | "ExactKey" >> beam.Map(lambda r: (dedup.exact_key(r["text"]), r))
-                     | "GroupExact" >> beam.GroupByKey()
-                     | "ResolveExact" >> beam.ParDo(ResolveExact()).with_outputs(DUPLICATES, main="kept"))
-            records = exact.kept
-            duplicates.append(exact[DUPLICATES])
+            removed.append(flatten([s[EXACT_KEYS] for s in spilled], "ExactKeys")
+                           | "GroupExact" >> beam.GroupByKey()
+                           | "ExactRemoved" >> beam.FlatMap(_exact_removed))
         if cfg.near:
-            sketched = records | "Sketch" >> beam.ParDo(SketchDocument(cfg)).with_outputs("bands", main="sketches")
-            candidates = (sketched.bands
+            candidates = (flatten([s[BANDS] for s in spilled], "Bands")
                           | "GroupBands" >> beam.GroupByKey()
                           | "BucketPairs" >> beam.FlatMap(_bucket_pairs)
                           | "DistinctPairs" >> beam.Distinct())
+            candidate_ids = (candidates
+                             | "PairIds" >> beam.FlatMap(lambda pair: (pair[0][1], pair[1][1]))
+                             | "DistinctIds" >> beam.Distinct())
+            sketches = files | "Sketch" >> beam.ParDo(
+                SpillCandidateSketches(self.tmp_dir, cfg), beam.pvalue.AsList(candidate_ids))
             edges = (candidates
-                     | "Verify" >> JaccardOfPairs(sketched.sketches)
+                     | "Verify" >> JaccardOfPairs(sketches, cfg.verify_shingles)
                      | "AboveThreshold" >> beam.FlatMap(_similar_pairs, cfg.threshold))
             not_kept = edges | "Clusters" >> ResolveClusters(cfg.max_rounds)
-            to_keeper = (not_kept
-                         | "PairWithKeeper" >> beam.Map(lambda kv: (kv[1], kv[0]))
-                         | "SimilarityToKeeper" >> JaccardOfPairs(sketched.sketches)
-                         | "RemovedById" >> beam.Map(lambda e: (e[0][1][1], (e[0][0][1], e[1]))))
-            routed = ({"record": records | "KeyById" >> beam.Map(lambda r: (r["id"], r)), "removed": to_keeper}
-                      | "JoinRemoved" >> beam.CoGroupByKey()
-                      | "RouteNear" >> beam.FlatMap(_route_near).with_outputs(DUPLICATES, main="kept"))
-            records = routed.kept
-            duplicates.append(routed[DUPLICATES])
-        if not duplicates:
-            duplicates.append(records.pipeline | "NoDuplicates" >> beam.Create([]))
-        all_duplicates = tuple(duplicates) | "AllDuplicates" >> beam.Flatten()
-        return {"clean": records, "duplicates": all_duplicates}
+            removed.append(not_kept
+                           | "PairWithKeeper" >> beam.Map(lambda kv: (kv[1], kv[0]))
+                           | "SimilarityToKeeper" >> JaccardOfPairs(sketches, cfg.verify_shingles)
+                           | "NearRemoved" >> beam.Map(lambda e: (e[0][1][1], (e[0][0][1], "near", e[1]))))
+        if not removed:
+            removed.append(files.pipeline | "NothingRemoved" >> beam.Create([]))
+        decisions = (tuple(removed)
+                     | "AllRemoved" >> beam.Flatten()
+                     | "OnePerDocument" >> beam.CombinePerKey(min))
+        routed = files | "Route" >> beam.FlatMap(
+            route_duplicates, beam.pvalue.AsDict(decisions)).with_outputs(DUPLICATES, main="kept")
+        return {"clean": routed.kept, "duplicates": routed[DUPLICATES]}
+
 
 class ProgressTick(beam.DoFn):
     """Bumps this process's live-progress counts (pipeline/progress.py) and passes elements on.

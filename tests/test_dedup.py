@@ -3,6 +3,7 @@ import glob
 import json
 import os
 
+import numpy as np
 import pytest
 
 from pipeline.cli import EXIT_OK, main
@@ -117,6 +118,20 @@ def test_minhash_is_deterministic_and_estimates_jaccard():
     assert (h1.signature(a) == h2.signature(a)).all()
     estimate = float((h1.signature(a) == h1.signature(b)).mean())
     assert abs(estimate - dedup.jaccard(a, b)) < 0.1
+
+
+def test_sketch_jaccard_is_exact_for_short_documents_and_close_for_long_ones():
+    a = dedup.shingle_hashes(text(FLOOD_A))
+    b = dedup.shingle_hashes(text(FLOOD_A[:6]))
+    k = max(len(a), len(b)) + 1
+    assert dedup.sketch_jaccard(a[:k], b[:k], k) == dedup.jaccard(a, b)
+    rng = np.random.RandomState(7)
+    universe = rng.permutation(np.unique(rng.randint(0, 1 << 32, size=30000, dtype=np.uint64).astype(np.uint32)))
+    # two shingle sets sharing 14,000 of 26,000 hashes: true Jaccard 0.538
+    long_a, long_b = np.sort(universe[:20000]), np.sort(universe[6000:26000])
+    for k in (256, 1024):
+        estimate = dedup.sketch_jaccard(long_a[:k], long_b[:k], k)
+        assert abs(estimate - 14000 / 26000) < 4 * (0.54 * 0.46 / k) ** 0.5
 
 
 def test_keeper_is_the_longest_text_then_the_smallest_id():
