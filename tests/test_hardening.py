@@ -214,6 +214,7 @@ def test_a_killed_worker_fails_the_run_without_partial_output_and_a_rerun_is_com
     assert flag.exists()
     # and leaves nothing that looks like a finished output: no part files, no summary
     assert not glob.glob(str(out / "*" / "part-*")) and not (out / "report" / "summary.json").exists()
+    assert not (out / ".newsclean-tmp").exists()  # spill and chunk files are deleted after a failure too
     # the rerun (the worker is not killed again) is complete and identical to an undisturbed run
     assert main(["run", "--input", str(inp), "--output", str(out), "--workers", "2", *QUIET]) == EXIT_OK
     for kind in ("clean", "rejects", "audit"):
