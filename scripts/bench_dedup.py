@@ -122,6 +122,9 @@ def evaluate(corpus_dir, out_dir, cfg):
     for name, r in rep.items():
         clusters[r].append(name)
     pred_pairs = {tuple(sorted(p)) for members in clusters.values() for p in itertools.combinations(members, 2)}
+    # documents a gate rejected (too short, language) are in no group: pairs and negatives with such a
+    # document are left out rather than counted as missed or as merged
+    true_pairs = {p: j for p, j in true_pairs.items() if p[0] in rep and p[1] in rep}
     correct = pred_pairs & set(true_pairs)
     above = {p for p, j in true_pairs.items() if j >= cfg.threshold}
     per_kind = defaultdict(lambda: [0, 0])
@@ -132,11 +135,14 @@ def evaluate(corpus_dir, out_dir, cfg):
     neg_merged = defaultdict(lambda: [0, 0])
     for n in negatives:
         pair = tuple(sorted(n["hard_negative"]))
+        if pair[0] not in rep or pair[1] not in rep:
+            continue
         neg_merged[n["kind"]][1] += 1
         neg_merged[n["kind"]][0] += rep.get(pair[0]) == rep.get(pair[1])
     false_pairs = sorted(pred_pairs - set(true_pairs))
     return {
         "docs": len(docs),
+        "docs_rejected": sum(1 for d in docs if d["file"] not in rep),
         "chars": sum(len(t) for t in texts.values()),
         "core_docs_per_s": len(docs) / core_s,
         "predicted_pairs": len(pred_pairs),
@@ -198,12 +204,12 @@ def main(argv=None):
                       duplicates_written=on["summary"]["duplicates"], spec=spec, dedup_counters=on["summary"]["dedup"])
         rows.append(result)
         print(json.dumps(result, indent=1, ensure_ascii=False))
-    print("\n| corpus | docs | chars | precision | recall (J >= thr) | recall (all copies) | hard negatives merged |"
+    print("\n| corpus | docs (rejected by a gate) | chars | precision | recall (J >= thr) | recall (all copies) | hard negatives merged |"
           " CPU time dedup on / off | dedup CPU per 1k docs | wall time on / off | max RSS on / off | core docs/s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         merged = ", ".join(f"{k} {v}" for k, v in r["hard_negatives_merged"].items())
-        print(f"| {r['spec']} | {r['docs']} | {r['chars'] / 1e6:.1f} M | {r['precision']:.4f} | {r['recall_above_threshold']:.4f}"
+        print(f"| {r['spec']} | {r['docs']} ({r['docs_rejected']}) | {r['chars'] / 1e6:.1f} M | {r['precision']:.4f} | {r['recall_above_threshold']:.4f}"
               f" ({r['pairs_above_threshold']}) | {r['recall_all_labelled']:.4f} ({r['labelled_pairs']}) | {merged} |"
               f" {r['cpu_s_on']} s / {r['cpu_s_off']} s | {(r['cpu_s_on'] - r['cpu_s_off']) / r['docs'] * 1000:.2f} s |"
               f" {r['wall_s_on']} s / {r['wall_s_off']} s |"
