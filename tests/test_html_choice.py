@@ -53,3 +53,14 @@ def test_text_position_finds_table_rows_and_list_items():
     # trafilatura renders tables as "| a | b |" and lists as "- item"
     assert html.text_position(text_of_page, "| Latest: | Storm closes the coastal road |\n- Contact us") > 0.5
     assert html.text_position(text_of_page, "A sentence that is nowhere on the page at all.") is None
+
+
+def test_trafilatura_missing_part_of_the_article_gives_readabilitys_whole_article():
+    # trafilatura's precision mode dropped paragraphs readability has (both texts from the same article)
+    paragraphs = ARTICLE + [
+        "Pharmacists asked both sides for a written agreement before the end of the month, their chamber said.",
+        "Patients' groups warned that the confusion at the counter had lasted for three weeks already.",
+    ]
+    traf = "\n".join(paragraphs[:2])  # a bit over half of readability's words
+    text, method = html.choose_text(traf, "\n".join(paragraphs), html.HtmlOptions(), page(paragraphs))
+    assert method == "readability.thin_trafilatura" and paragraphs[3] in text

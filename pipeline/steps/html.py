@@ -4,7 +4,7 @@ Extraction runs trafilatura first (its precision mode; in the chain without its 
 extractors, since readability is the fallback) and readability-lxml as the second opinion, then keeps
 one of them by how they agree (`choose_text`):
 
-- trafilatura's text is thin (less than half of readability's): readability's is taken;
+- trafilatura's text is thin (under 75 % of readability's tokens): readability's is taken;
 - readability's article is (nearly all) inside trafilatura's text and is a real part of it: the rest of
   trafilatura's text is page chrome around the same article, so readability's is taken, less the few
   lines of it trafilatura does not have (`confirmed_lines`);
@@ -52,7 +52,7 @@ class HtmlOptions:
     include_tables: bool = True
     max_depth: int = 250
     # chain thresholds (see choose_text)
-    thin_ratio: float = 0.5
+    thin_ratio: float = 0.75
     contained_share: float = 0.9
     min_part: float = 0.2
     disagree_share: float = 0.5
