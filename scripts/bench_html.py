@@ -197,14 +197,16 @@ VARIANTS = {
     "jusText (benchmark's language stoplist)": lambda: justext_text,
     "html-text, whole page": lambda: html_text_page,
     "inscriptis, whole page": lambda: inscriptis_page,
-    "chain (trafilatura defaults + readability)": lambda: chain_variant(favor_precision=False, trafilatura_fallbacks=True),
-    "chain (trafilatura favor_precision + readability), no position rule [previous default]":
-        lambda: chain_variant(trafilatura_fallbacks=True, by_position=False),
-    "chain + position rule, trafilatura with its own fallbacks":
-        lambda: chain_variant(trafilatura_fallbacks=True),
-    "chain without trafilatura's own fallbacks, no position rule": lambda: chain_variant(by_position=False),
-    "chain, trafilatura include_tables=False": lambda: chain_variant(include_tables=False),
-    "chain + position rule, trafilatura without its own fallbacks [default]": lambda: chain_variant(),
+    "chain (trafilatura defaults + readability)": lambda: chain_variant(
+        favor_precision=False, trafilatura_fallbacks=True, by_position=False, thin_ratio=0.5),
+    "chain (trafilatura favor_precision + readability) [previous default]": lambda: chain_variant(
+        trafilatura_fallbacks=True, by_position=False, thin_ratio=0.5),
+    "previous + position rule": lambda: chain_variant(trafilatura_fallbacks=True, thin_ratio=0.5),
+    "previous + position rule, trafilatura without its own fallbacks": lambda: chain_variant(thin_ratio=0.5),
+    "default without the position rule": lambda: chain_variant(by_position=False),
+    "default with trafilatura's own fallbacks": lambda: chain_variant(trafilatura_fallbacks=True),
+    "default with trafilatura include_tables=False": lambda: chain_variant(include_tables=False),
+    "chain: position rule, trafilatura without its fallbacks, thin below 75 % [default]": lambda: chain_variant(),
     "default + readability's extra prose lines where trafilatura's text lies inside it": chain_plus_prose,
     "default + readability's extra lines jusText keeps (benchmark's stoplist)": chain_plus_justext_vote,
     "default + trafilatura's headline line over readability's article": chain_plus_headline,
@@ -234,14 +236,14 @@ def cpu_seconds(child_pids=()) -> float:
     return time.process_time() + ru.ru_utime + ru.ru_stime + sum(_proc_cpu(pid) for pid in child_pids)
 
 
-def run_pipeline(path: str):
+def run_pipeline(path: str, *settings: str):
     """The newsclean pipeline over the file (html field; ids kept as source_id); preds by source_id."""
     from pipeline.cli import main
 
     out = tempfile.mkdtemp(prefix="bench_html_")
     started = cpu_seconds()
     code = main(["run", "--quiet", "--input", path, "--output", out, "--set", "quality.min_chars=0",
-                 "--set", "input.fields.text=__none__"])
+                 "--set", "input.fields.text=__none__"] + [a for kv in settings for a in ("--set", kv)])
     elapsed = cpu_seconds() - started
     preds = {}
     for kind in ("clean",):
@@ -337,10 +339,11 @@ def main(argv=None) -> int:
         print(f"... {name}: F1 {results[name][0]['overall']['f1']:.3f}", file=sys.stderr, flush=True)
 
     if not args.no_pipeline and not args.only:
-        preds, elapsed, _code = run_pipeline(args.html_set)
-        results["newsclean run (chain + text steps, whole pipeline, start-up included)"] = (
-            scorer.score(rows, preds), len(rows) / elapsed,
-            {h: scorer.score(rs, preds)["overall"]["f1"] for h, rs in halves.items()})
+        for label, settings in [("", ()), (", chrome.on_extracted_html=specific", ("chrome.on_extracted_html=specific",))]:
+            preds, elapsed, _code = run_pipeline(args.html_set, *settings)
+            results[f"newsclean run (chain + text steps, whole pipeline, start-up included{label})"] = (
+                scorer.score(rows, preds), len(rows) / elapsed,
+                {h: scorer.score(rs, preds)["overall"]["f1"] for h, rs in halves.items()})
 
     header = ["variant", "F1", "P", "R"] + [f"F1 {lang}" for lang in top_langs] + \
              [f"F1 {s}" for s in sources] + ["F1 half A", "F1 half B", "pages/s/core"]
