@@ -7,8 +7,9 @@
 Input: JSON Lines (.gz) with {"id", "html", "expected", "lang", "source_benchmark", "url"} per page.
 For each variant: bag-of-tokens F1 (the scorer's `score`; CJK by character) overall, per language and per
 source benchmark, and pages/s per core = pages / CPU seconds used (this process and its extraction
-child; independent of other load on the machine). The last variant runs the whole newsclean pipeline (reader, extraction in its
-child process, the text steps) over the same file and scores its clean records. F1 is also given on two
+child; independent of other load on the machine). The last two variants run the whole newsclean pipeline
+(reader, extraction in its child process, the text steps; chrome.on_extracted_html none and specific) over
+the same file and score its clean records. F1 is also given on two
 fixed halves of the set (by a hash of the page id). --sweep moves the chain's thresholds one at a time
 instead, and tunes each on one half to score it on the other.
 """
@@ -119,27 +120,21 @@ def _traf_inside_read(traf: str, read: str) -> bool:
     return sum(t.values()) > 0 and sum((t & r).values()) >= 0.9 * sum(t.values())
 
 
-def chain_plus_prose():
-    """Where trafilatura's text lies inside readability's, add readability's other dense prose lines."""
+def chain_plus_read_lines(judge):
+    """Where trafilatura's text lies inside readability's, add readability's other lines that pass
+    `judge(row)` (a line -> bool test made once per page)."""
     def run(row):
         traf, read, (text, method) = _both(row)
         if method == "trafilatura" and _traf_inside_read(traf, read):
-            extra = [line for line, shared in _unshared_lines(read, traf) if not shared and _prose(line)]
-            text = "\n".join([text] + extra)
+            keep = judge(row)
+            text = "\n".join([text] + [line for line, shared in _unshared_lines(read, traf) if not shared and keep(line)])
         return text
     return run
 
 
-def chain_plus_justext_vote():
-    """Same, adding readability's other lines that jusText (benchmark's language stoplist) calls good."""
-    def run(row):
-        traf, read, (text, method) = _both(row)
-        if method == "trafilatura" and _traf_inside_read(traf, read):
-            good = justext_text(row)
-            extra = [line for line, shared in _unshared_lines(read, traf) if not shared and _shared(line, good)]
-            text = "\n".join([text] + extra)
-        return text
-    return run
+def justext_keeps(row):
+    good = justext_text(row)
+    return lambda line: _shared(line, good)
 
 
 def chain_plus_headline():
@@ -207,8 +202,10 @@ VARIANTS = {
     "default with trafilatura's own fallbacks": lambda: chain_variant(trafilatura_fallbacks=True),
     "default with trafilatura include_tables=False": lambda: chain_variant(include_tables=False),
     "chain: position rule, trafilatura without its fallbacks, thin below 75 % [default]": lambda: chain_variant(),
-    "default + readability's extra prose lines where trafilatura's text lies inside it": chain_plus_prose,
-    "default + readability's extra lines jusText keeps (benchmark's stoplist)": chain_plus_justext_vote,
+    "default + readability's extra prose lines where trafilatura's text lies inside it":
+        lambda: chain_plus_read_lines(lambda row: _prose),
+    "default + readability's extra lines jusText keeps (benchmark's stoplist)":
+        lambda: chain_plus_read_lines(justext_keeps),
     "default + trafilatura's headline line over readability's article": chain_plus_headline,
     "line merge (confirmed lines + dense prose of either), no choice": line_merge,
     "extract_page: chain + charset + checks + metadata, in process": page_in_process,
