@@ -239,7 +239,10 @@ def earlier_in_page(html: str, first: str, second: str) -> bool:
     """Whether `first` sits before `second` in the page's text (both found in it)."""
     import html_text
 
-    page = " ".join(html_text.extract_text(html, guess_layout=False).split())
+    try:
+        page = " ".join(html_text.extract_text(html, guess_layout=False).split())
+    except Exception:  # a page lxml cannot read as a whole: no position, trafilatura's text stays
+        return False
     a, b = text_position(page, first), text_position(page, second)
     return a is not None and b is not None and a < b
 
