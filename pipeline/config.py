@@ -154,7 +154,8 @@ class DedupConfig(_Section):
 
 class HtmlConfig(_Section):
     extractor: Literal["chain", "trafilatura", "readability"] = "chain"
-    """chain = trafilatura, with readability-lxml's article when trafilatura's is thin or wraps it."""
+    """chain = trafilatura, with readability-lxml's article when trafilatura's is thin or wraps it, or
+    when the two disagree and readability's sits earlier in the page."""
     favor_precision: bool = True
     """trafilatura's precision mode (measured better on the dev set)."""
     include_tables: bool = True

@@ -1,13 +1,17 @@
 """HTML page -> main-text lines and metadata. Pure: bytes or str in, an Extraction out; no Beam, no I/O.
 
-Extraction runs trafilatura first (its precision mode) and readability-lxml as the second opinion,
-then keeps one of them by how they agree (`choose_text`):
+Extraction runs trafilatura first (its precision mode; in the chain without its own fallback
+extractors, since readability is the fallback) and readability-lxml as the second opinion, then keeps
+one of them by how they agree (`choose_text`):
 
-- trafilatura's text is thin (less than half of readability's): readability's is taken;
+- trafilatura's text is thin (under 75 % of readability's tokens): readability's is taken;
 - readability's article is (nearly all) inside trafilatura's text and is a real part of it: the rest of
   trafilatura's text is page chrome around the same article, so readability's is taken, less the few
   lines of it trafilatura does not have (`confirmed_lines`);
-- otherwise trafilatura's (readability's choice is unrelated to it: a comment block, a teaser list).
+- the two found different things (each shares less than half of its tokens with the other): the one
+  that sits earlier in the page is taken (`earlier_in_page`). An article comes before its comments, its
+  footer and the legal notice under it, which is where the wrong pick of either extractor lies;
+- otherwise trafilatura's (readability's choice is a part of it, or the two overlap loosely).
 
 The choice was measured on the public boilerplate dev set (scripts/bench_html.py; figures in the
 README): it beats both extractors alone. Metadata (title, date, site name, canonical url) comes from
@@ -48,9 +52,14 @@ class HtmlOptions:
     include_tables: bool = True
     max_depth: int = 250
     # chain thresholds (see choose_text)
-    thin_ratio: float = 0.5
+    thin_ratio: float = 0.75
     contained_share: float = 0.9
     min_part: float = 0.2
+    disagree_share: float = 0.5
+    # the chain's switches, kept for measuring (scripts/bench_html.py): the position rule for two
+    # extractions that disagree, and trafilatura's own fallbacks (its readability port and jusText)
+    by_position: bool = True
+    trafilatura_fallbacks: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,12 +147,14 @@ def nesting_depth(text: str, stop_at: int = 1 << 30) -> int:
 
 
 # --- extractors ------------------------------------------------------------------------------------
-def trafilatura_text(html: str, url: Optional[str], options: HtmlOptions) -> str:
+def trafilatura_text(html: str, url: Optional[str], options: HtmlOptions, fallbacks: bool = True) -> str:
+    """trafilatura's main text; fallbacks=False skips its own second extractors (`fast`), which the
+    chain does not need: readability is its fallback (same choices on the dev set, ~40 % less CPU)."""
     import trafilatura
 
     return trafilatura.extract(
         html, url=url, favor_precision=options.favor_precision, include_tables=options.include_tables,
-        include_comments=False, deduplicate=False,
+        include_comments=False, deduplicate=False, fast=not fallbacks,
     ) or ""
 
 
@@ -177,8 +188,11 @@ def _tokens(text: str) -> Counter:
     return Counter(out)
 
 
-def choose_text(traf: str, read: str, options: HtmlOptions) -> tuple[str, str]:
-    """(text, method) from trafilatura's and readability's outputs by how they agree (module docstring)."""
+def choose_text(traf: str, read: str, options: HtmlOptions, html: Optional[str] = None) -> tuple[str, str]:
+    """(text, method) from trafilatura's and readability's outputs by how they agree (module docstring).
+
+    `html` (the page) is needed only by the position rule, for two outputs that disagree.
+    """
     t, r = _tokens(traf), _tokens(read)
     nt, nr = sum(t.values()), sum(r.values())
     if nt < options.thin_ratio * nr:
@@ -186,7 +200,51 @@ def choose_text(traf: str, read: str, options: HtmlOptions) -> tuple[str, str]:
     common = sum((t & r).values())
     if nr and common >= options.contained_share * nr and nr >= options.min_part * nt:
         return confirmed_lines(read, t), "readability.inside_trafilatura"
+    if options.by_position and html and nr and common < options.disagree_share * min(nt, nr):
+        if earlier_in_page(html, read, traf):
+            return read, "readability.earlier_in_page"
     return traf, "trafilatura"
+
+
+_LIST_MARK = re.compile(r"^(?:[-*•·#>]+\s+)+")
+
+
+def text_position(page: str, text: str) -> Optional[float]:
+    """Where `text` sits in `page` (both whitespace-collapsed), 0 = top, 1 = bottom: the length-weighted
+    median of where its lines are found. None when no line of 8+ characters is found.
+
+    A line is looked up by the start (30 characters) of its longest table cell, without list marks, so
+    trafilatura's "| a | b |" table rows and "- item" lists are found too.
+    """
+    found = []
+    for line in text.split("\n"):
+        cell = max((" ".join(c.split()) for c in line.split("|")), key=len, default="")
+        cell = _LIST_MARK.sub("", cell)
+        if len(cell) < 8:
+            continue
+        at = page.find(cell[:30])
+        if at >= 0:
+            found.append((at / max(len(page), 1), len(cell)))
+    if not found:
+        return None
+    half, seen = sum(w for _, w in found) / 2, 0
+    for at, weight in sorted(found):
+        seen += weight
+        if seen >= half:
+            return at
+    return None  # not reached
+
+
+def earlier_in_page(html: str, first: str, second: str) -> bool:
+    """Whether `first` sits before `second` in the page's text (both found in it)."""
+    import html_text
+
+    try:
+        page = " ".join(html_text.extract_text(html, guess_layout=False).split())
+    except Exception:  # a page lxml cannot read as a whole: no position, trafilatura's text stays
+        return False
+    a, b = text_position(page, first), text_position(page, second)
+    return a is not None and b is not None and a < b
 
 
 def confirmed_lines(text: str, support: Counter) -> str:
@@ -232,7 +290,8 @@ def extract_text(html: str, url: Optional[str], options: HtmlOptions) -> tuple[s
         return trafilatura_text(html, url, options), "trafilatura"
     if options.extractor == "readability":
         return readability_text(html), "readability"
-    return choose_text(trafilatura_text(html, url, options), readability_text(html), options)
+    traf = trafilatura_text(html, url, options, fallbacks=options.trafilatura_fallbacks)
+    return choose_text(traf, readability_text(html), options, html)
 
 
 def extract_page(data: bytes | str, url: Optional[str] = None, content_type: Optional[str] = None,
