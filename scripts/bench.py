@@ -382,6 +382,7 @@ def main(argv=None) -> int:
     ap.add_argument("--datatrove-python", help="a Python with datatrove (+ spacy) installed, for the reference")
     ap.add_argument("--html-pages", type=int, default=0, help="also time N HTML pages against trafilatura alone")
     ap.add_argument("--no-stages", action="store_true", help="skip the stage profile")
+    ap.add_argument("--no-refs", action="store_true", help="skip the reference runs (e.g. for a memory-only size)")
     ap.add_argument("--json", help="write every figure here too")
     args = ap.parse_args(argv)
     work = os.path.abspath(args.work)
@@ -428,7 +429,9 @@ def main(argv=None) -> int:
             fh.write("\n".join(files) + "\n")
             file_list = fh.name
         refs = [("plain Python: read + decode + langdetect per document", sys.executable, PLAIN_CHILD)]
-        if args.datatrove_python:
+        if args.no_refs:
+            refs = []
+        elif args.datatrove_python:
             refs.insert(0, ("DataTrove: Gopher repetition + Gopher quality + C4 filters", args.datatrove_python,
                             DATATROVE_CHILD))
         for label, python, code in refs:
@@ -445,6 +448,14 @@ def main(argv=None) -> int:
             print(line)
         os.unlink(file_list)
         results["sizes"].append(entry)
+
+    if len(results["sizes"]) > 1:  # memory as the input grows, per worker count
+        for n in workers:
+            peaks = [(e["mb"], max(max(v) for v in e["runs"][n]["memory_mb"].values())) for e in results["sizes"] if n in e["runs"]]
+            (mb0, peak0), (mb1, peak1) = peaks[0], peaks[-1]
+            print(f"peak memory of the largest process, --workers {n}: "
+                  + ", ".join(f"{mb:.0f} MB input -> {peak:.0f} MB" for mb, peak in peaks)
+                  + f" (x{peak1 / peak0:.2f} for x{mb1 / mb0:.1f} input)")
 
     if args.html_pages:
         h = html_bench(args.eval, work, args.html_pages)
