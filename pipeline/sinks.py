@@ -26,7 +26,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 OUTPUT_KINDS = ("clean", "rejects", "audit", "duplicates", "bitext")
 SHARD_BYTES = 64 * 1024 * 1024
-CHUNK_BYTES = 16 * 1024 * 1024  # lines a writer holds before sorting them into chunk files
+CHUNK_BYTES = 4 * 1024 * 1024  # characters of lines a writer holds before sorting them into chunk files
 TMP_DIR = ".newsclean-tmp"  # inside the output folder: spill and chunk files of a running job
 
 

@@ -325,7 +325,7 @@ class RemoveCorpusRepeats(beam.PTransform):
             keys
             | "One" >> beam.Map(lambda key: (key, 1))
             | "DocsPerLine" >> beam.CombinePerKey(sum)
-            | "Frequent" >> beam.Filter(lambda kv: repeats.is_frequent(kv[0][0], kv[1], site_min, corpus_min))
+            | "Frequent" >> beam.Filter(lambda kv: repeats.is_frequent(kv[0], kv[1], site_min, corpus_min))
             | "Keys" >> beam.Keys()
         )
         return files | "Remove" >> beam.FlatMap(apply_repeats, beam.pvalue.AsList(frequent))
@@ -375,7 +375,8 @@ class SpillWithDedupKeys(spill.SpillWriter):
     def process(self, record: dict):
         cfg = self.cfg
         rank = dedup.rank_key(record["id"], record["chars"])
-        exact = dedup.exact_key(record["text"]) if cfg.exact else record["id"]
+        # keys are bytes, not hex strings: every document sends 1 + bands of them through a GroupByKey
+        exact = bytes.fromhex(dedup.exact_key(record["text"])) if cfg.exact else record["id"]
         if cfg.exact:
             yield beam.pvalue.TaggedOutput(EXACT_KEYS, (exact, rank))
         if cfg.near:

@@ -189,12 +189,13 @@ class MinHasher:
             permuted = (hv * self._a + self._b) >> np.uint64(32)
         return permuted.min(axis=0).astype(np.uint32)
 
-    def band_keys(self, signature: np.ndarray) -> list[str]:
-        """One key per band: band index + a hash of the band's rows (little-endian, platform-independent)."""
+    def band_keys(self, signature: np.ndarray) -> list[bytes]:
+        """One key per band: band index (2 bytes) + a hash of the band's rows (little-endian,
+        platform-independent); bytes, as every document sends `bands` of them through a GroupByKey."""
         r = self.rows
         sig = signature.astype("<u4")
         return [
-            f"{i:03d}:" + hashlib.blake2b(sig[i * r:(i + 1) * r].tobytes(), digest_size=8).hexdigest()
+            i.to_bytes(2, "big") + hashlib.blake2b(sig[i * r:(i + 1) * r].tobytes(), digest_size=8).digest()
             for i in range(self.bands)
         ]
 

@@ -28,14 +28,14 @@ def site_of(doc: Document) -> str:
     return "dir:" + posixpath.dirname(doc.source.replace("\\", "/"))
 
 
-def line_key(line: str) -> str:
+def line_key(line: str) -> bytes:
     """A short stable digest of the normalised line (letters and digits, case-folded)."""
-    return hashlib.blake2b(normalise_line(line).encode("utf-8"), digest_size=8).hexdigest()
+    return hashlib.blake2b(normalise_line(line).encode("utf-8"), digest_size=8).digest()
 
 
-def repeat_keys(doc: Document, max_chars: int) -> list[tuple[str, list[int]]]:
+def repeat_keys(doc: Document, max_chars: int) -> list[tuple[bytes, list[int]]]:
     """(line key, kept line indices with that key) for every distinct short kept line of `doc`."""
-    keys: dict[str, list[int]] = {}
+    keys: dict[bytes, list[int]] = {}
     for i in doc.kept_indices():
         line = doc.lines[i].strip()
         if len(line) > max_chars or line == (doc.title or "").strip() or not normalise_line(line):
@@ -44,16 +44,25 @@ def repeat_keys(doc: Document, max_chars: int) -> list[tuple[str, list[int]]]:
     return sorted(keys.items())
 
 
-def scoped_keys(doc: Document, max_chars: int) -> Iterable[tuple[tuple[str, str], tuple[str, list[int]]]]:
-    """((scope, line key), (doc id, indices)) for the site scope and the corpus scope."""
+def scoped_key(scope: str, key: bytes) -> bytes:
+    """9 bytes: b"*" for the corpus scope or b"s" for a site, then a digest of the scope and line key.
+
+    Compact on purpose: every distinct short kept line of the corpus is counted twice, and the
+    counts are grouped (held in memory by the local runner)."""
+    flag = b"*" if scope == CORPUS else b"s"
+    return flag + hashlib.blake2b(scope.encode("utf-8", "surrogatepass") + b"\0" + key, digest_size=8).digest()
+
+
+def scoped_keys(doc: Document, max_chars: int) -> Iterable[tuple[bytes, tuple[str, list[int]]]]:
+    """(scoped key, (doc id, indices)) for the site scope and the corpus scope."""
     site = site_of(doc)
     for key, indices in repeat_keys(doc, max_chars):
-        yield (site, key), (doc.id, indices)
-        yield (CORPUS, key), (doc.id, indices)
+        yield scoped_key(site, key), (doc.id, indices)
+        yield scoped_key(CORPUS, key), (doc.id, indices)
 
 
-def is_frequent(scope: str, n_docs: int, min_docs_site: int, min_docs_corpus: int) -> bool:
-    return n_docs >= (min_docs_corpus if scope == CORPUS else min_docs_site)
+def is_frequent(key: bytes, n_docs: int, min_docs_site: int, min_docs_corpus: int) -> bool:
+    return n_docs >= (min_docs_corpus if key[:1] == b"*" else min_docs_site)
 
 
 def remove_repeats(doc: Document, indices: Iterable[int], max_share: float = 0.5) -> Document:
