@@ -326,14 +326,25 @@ _TOKEN_WEIGHT = {"n": 1.0, "w": 1.0, "k": 0.8}
 _SOFT_WEIGHT = 0.15
 
 
-def _match_score(a: frozenset, b: frozenset) -> float:
-    """Shared anchors, weighting numbers and names over single Han characters and dictionary glosses."""
+def token_weights(*anchor_lists: Sequence[frozenset]) -> dict:
+    """Each anchor token's weight, so that sums over set operations can run as sum(map(...)): the
+    same tokens in the same order as the generator in _match_score, hence the same floats."""
+    return {t: _TOKEN_WEIGHT.get(t[0], _SOFT_WEIGHT) for anchors in anchor_lists for s in anchors for t in s}
+
+
+def _match_score(a: frozenset, b: frozenset, weights: Optional[dict] = None) -> float:
+    """Shared anchors, weighting numbers and names over single Han characters and dictionary glosses.
+    `weights` (from token_weights) only makes it faster."""
     if not a or not b:
         return 0.0
+    if weights is not None:
+        return sum(map(weights.__getitem__, a & b))
     return sum(_TOKEN_WEIGHT.get(token[0], _SOFT_WEIGHT) for token in a & b)
 
 
-def _weight(tokens: frozenset) -> float:
+def _weight(tokens: frozenset, weights: Optional[dict] = None) -> float:
+    if weights is not None:
+        return sum(map(weights.__getitem__, tokens))
     return sum(_TOKEN_WEIGHT.get(t[0], _SOFT_WEIGHT) for t in tokens)
 
 
@@ -342,6 +353,19 @@ def anchor_cosine(a: frozenset, b: frozenset) -> float:
     if not a or not b:
         return 0.0
     return _match_score(a, b) / math.sqrt(_weight(a) * _weight(b))
+
+
+def _mean_cosine(anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset], weights: dict) -> float:
+    """Mean anchor_cosine over all line pairs across the halves (each line's weight summed once)."""
+    n = len(anchors_a) * len(anchors_b)
+    if not n:
+        return 0.0
+    sqrt = math.sqrt
+    weighted_b = [(b, _weight(b, weights)) for b in anchors_b if b]
+    # pairs with an empty side are 0.0 and left out of the sum, which they would not change
+    cosines = [_match_score(a, b, weights) / sqrt(wa * wb)
+               for a, wa in ((a, _weight(a, weights)) for a in anchors_a if a) for b, wb in weighted_b]
+    return sum(cosines) / n
 
 
 def _bead_log_prob(len_a: float, len_b: float, ratio: float) -> float:
@@ -370,14 +394,21 @@ class Alignment:
 
 
 def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Sequence[frozenset],
-                 anchors_b: Sequence[frozenset], ratio: float, match_weight: float = 2.0) -> Alignment:
+                 anchors_b: Sequence[frozenset], ratio: float, match_weight: float = 2.0,
+                 weights: Optional[dict] = None) -> Alignment:
     """Best monotone bead alignment (dynamic programming over (i, j) = lines consumed on each side).
 
     Up to _MAX_FREE_LEAD lines may stay unaligned for free at the start of either half, and the rest
-    of either half may stay unaligned for free at the end (a truncated translation).
+    of either half may stay unaligned for free at the end (a truncated translation). `weights`
+    (token_weights of the anchors) saves building it again.
+
+    The inner loop is the cost of the step on documents with a language switch, so it is written
+    out: the bead's Gale–Church term and anchor match inline, computed as _bead_log_prob and
+    _match_score compute them (same operations in the same order: the same floats, the same path).
     """
     n, m = len(lens_a), len(lens_b)
     neg = -1e18
+    unreached = neg / 2
     best = [[neg] * (m + 1) for _ in range(n + 1)]
     back: list[list] = [[None] * (m + 1) for _ in range(n + 1)]
     for i in range(min(n - 1, _MAX_FREE_LEAD) + 1):
@@ -391,30 +422,49 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
     for x in lens_b:
         cum_b.append(cum_b[-1] + x)
     spans = {d for bead in _BEADS for d in bead if d}
-    union_a = {(i, d): frozenset().union(*anchors_a[i:i + d]) for d in spans for i in range(n - d + 1)}
-    union_b = {(j, d): frozenset().union(*anchors_b[j:j + d]) for d in spans for j in range(m - d + 1)}
+    union_a = {d: [frozenset().union(*anchors_a[i:i + d]) for i in range(n - d + 1)] for d in spans}
+    union_b = {d: [frozenset().union(*anchors_b[j:j + d]) for j in range(m - d + 1)] for d in spans}
+    if weights is None:
+        weights = token_weights(anchors_a, anchors_b)
+    weight_of = weights.__getitem__
+    # (da, db, log prior, reward or None for a skip) in _BEADS order, which decides ties
+    kinds = [(da, db, prior, _BEAD_REWARD + _LINE_REWARD * (da + db - 2) if da and db else None)
+             for (da, db), prior in _BEADS.items()]
+    erfc, log, sqrt = math.erfc, math.log, math.sqrt
+    sqrt2 = math.sqrt(2.0)
+    variance = _VARIANCE
+    skip_penalty = _SKIP_PENALTY
     # Only cells whose text positions (B scaled by the ratio) are within a band of each other: a
     # dropped paragraph or a missing title shifts the path by its length, never by half the text.
     band = max(_MIN_BAND, _BAND_SHARE * max(cum_a[n], cum_b[m] / ratio))
     for i in range(n + 1):
+        best_i = best[i]
+        ca = cum_a[i]
         for j in range(m + 1):
-            here = best[i][j]
-            if here <= neg / 2 or abs(cum_a[i] - cum_b[j] / ratio) > band:
+            here = best_i[j]
+            if here <= unreached or abs(ca - cum_b[j] / ratio) > band:
                 continue
-            for (da, db), prior in _BEADS.items():
+            cb = cum_b[j]
+            for da, db, prior, reward in kinds:
                 ii, jj = i + da, j + db
                 if ii > n or jj > m:
                     continue
-                if da and db:
-                    la, lb = cum_a[ii] - cum_a[i], cum_b[jj] - cum_b[j]
-                    logp = _bead_log_prob(la, lb, ratio)
-                    match = _match_score(union_a[i, da], union_b[j, db])
+                if reward is not None:
+                    la, lb = cum_a[ii] - ca, cum_b[jj] - cb
+                    if la <= 0 and lb <= 0:  # _bead_log_prob
+                        logp = 0.0
+                    else:
+                        mean = (la + lb / ratio) / 2.0
+                        delta = (lb - la * ratio) / sqrt((1.0 if 1.0 > mean else mean) * variance * ratio)
+                        p = erfc(abs(delta) / sqrt2)
+                        logp = log(1e-12 if 1e-12 > p else p)
+                    ua, ub = union_a[da][i], union_b[db][j]
+                    match = sum(map(weight_of, ua & ub)) if ua and ub else 0.0  # _match_score
                     # a reward per bead so that aligning a plausible pair beats leaving lines unaligned
-                    reward = _BEAD_REWARD + _LINE_REWARD * (da + db - 2)
                     score = here + prior + logp + reward + match_weight * match
                 else:
                     logp, match = 0.0, 0.0
-                    score = here + prior - _SKIP_PENALTY
+                    score = here + prior - skip_penalty
                 if score > best[ii][jj]:
                     best[ii][jj] = score
                     back[ii][jj] = (i, j, logp, match)
@@ -479,7 +529,7 @@ class HalvesEvidence:
 
 
 def pair_contrast(anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset],
-                  aligned: Sequence[tuple[int, int]]) -> float:
+                  aligned: Sequence[tuple[int, int]], weights: Optional[dict] = None) -> float:
     """z-score of the mean anchor match over the aligned line pairs against all line pairs.
 
     Translations share their names, numbers and glosses paragraph by paragraph; two articles on
@@ -489,7 +539,7 @@ def pair_contrast(anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset]
     n, m = len(anchors_a), len(anchors_b)
     if not aligned or n * m < 2:
         return 0.0
-    scores = [[_match_score(a, b) for b in anchors_b] for a in anchors_a]
+    scores = [[_match_score(a, b, weights) for b in anchors_b] for a in anchors_a]
     flat = [x for row in scores for x in row]
     mean = sum(flat) / len(flat)
     var = sum((x - mean) ** 2 for x in flat) / len(flat)
@@ -590,14 +640,15 @@ def evaluate_split(lines: Sequence[str], content: Sequence[int], position: int, 
     anchors_a = anchor_sets(texts_a, feats_a, first_lang, second_lang)
     anchors_b = anchor_sets(texts_b, feats_b, second_lang, first_lang)
     ratio = _estimate_ratio(sum(lens_a), sum(lens_b))
-    alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, ratio)
+    weights = token_weights(anchors_a, anchors_b)
+    alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, ratio, weights=weights)
     # a truncated half skews the document-wide ratio: re-estimate it on what was aligned
     la = sum(lens_a[i] for b in alignment.beads for i in b.a)
     lb = sum(lens_b[j] for b in alignment.beads for j in b.b)
     if la > 0 and lb > 0:
         refined = _estimate_ratio(la, lb)
         if abs(math.log(refined / ratio)) > 0.05:
-            alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, refined)
+            alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, refined, weights=weights)
     strong_a = [frozenset(t for t in s if t[0] in ("n", "w")) for s in anchors_a]
     strong_b = [frozenset(t for t in s if t[0] in ("n", "w")) for s in anchors_b]
     evidence = collect_evidence(alignment, strong_a, strong_b)
@@ -608,7 +659,7 @@ def evaluate_split(lines: Sequence[str], content: Sequence[int], position: int, 
         inside = bead_line_pairs(bead, lens_a, lens_b)
         local_pairs.extend(inside)
         pairs.extend((idx_a[i], idx_b[j]) for i, j in inside)
-    evidence.contrast = round(pair_contrast(anchors_a, anchors_b, local_pairs), 3)
+    evidence.contrast = round(pair_contrast(anchors_a, anchors_b, local_pairs, weights), 3)
     evidence.matched = round(sum(b.match for b in alignment.beads), 3)
     bead_cos = [anchor_cosine(frozenset().union(*(anchors_a[i] for i in b.a)),
                               frozenset().union(*(anchors_b[j] for j in b.b))) for b in alignment.beads]
@@ -621,8 +672,7 @@ def evaluate_split(lines: Sequence[str], content: Sequence[int], position: int, 
         union += len(na | nb)
     # a translation keeps its numbers paragraph by paragraph; another article has its own
     evidence.number_agreement = round(both / union, 4) if union else 0.5
-    all_cos = [anchor_cosine(a, b) for a in anchors_a for b in anchors_b]
-    evidence.cosine_any = round(sum(all_cos) / len(all_cos), 4) if all_cos else 0.0
+    evidence.cosine_any = round(_mean_cosine(anchors_a, anchors_b, weights), 4)
     found = HalvesFound(idx_b[0], first_lang, second_lang, beads, pairs, evidence, idx_a, idx_b)
     found.alignment_inputs = (lens_a, lens_b, anchors_a, anchors_b, alignment.ratio)
     return found
