@@ -231,16 +231,19 @@ def _zh_variant_chars() -> tuple[frozenset, frozenset]:
     return frozenset(simp_diff - trad_all), frozenset(trad_diff - simp_all)
 
 
+@lru_cache(maxsize=1)
+def _zh_variant_patterns() -> tuple[re.Pattern, re.Pattern]:
+    """Character classes of the simplified-only and the traditional-only characters (disjoint sets)."""
+    return tuple(re.compile("[" + "".join(re.escape(ch) for ch in sorted(chars)) + "]")
+                 for chars in _zh_variant_chars())
+
+
 def chinese_variant(text: str) -> tuple[str, float]:
     """('zh-Hans' | 'zh-Hant', confidence) from the characters found in only one standard.
     No evidence either way (e.g. 中国人民) -> zh-Hans with confidence 0.5."""
-    simp_only, trad_only = _zh_variant_chars()
-    simp = trad = 0
-    for ch in set(text):
-        if ch in simp_only:
-            simp += text.count(ch)
-        elif ch in trad_only:
-            trad += text.count(ch)
+    simp_only, trad_only = _zh_variant_patterns()
+    simp = len(simp_only.findall(text))
+    trad = len(trad_only.findall(text))
     if simp == trad:
         return "zh-Hans", 0.5
     if trad > simp:
@@ -768,16 +771,33 @@ def _settings(cfg) -> tuple[str, float]:
     return cfg.backend, cfg.prior_weight
 
 
+# Lines up to this long are remembered with their answer (per process): on text dumps the same
+# menu items, bylines and headlines recur across the pages of a site.
+_CACHED_LINE_CHARS = 1000
+
+
+@lru_cache(maxsize=1 << 16)
+def _detect_cached(text: str, backend: str, prior_weight: float) -> LineLanguage:
+    return detect_text(text, backend, prior_weight)
+
+
 def annotate_lines(doc: Document, cfg) -> Document:
     """Label every line of the document (`doc.notes["line_langs"]`, one LineLanguage per line).
 
     Lines an earlier step removed are labelled `und` without running a detector: every later use
     (runs, translated halves, the document summary) looks at kept lines only, and on text dumps the
-    removed lines (menus, sidebars of headlines) are most of the lines and the slowest to label."""
+    removed lines (menus, sidebars of headlines) are most of the lines and the slowest to label.
+    A line seen before (detect_text is a pure function of the text) gets the answer it got then."""
     removed = doc.removed
     backend, prior_weight = _settings(cfg)
+
+    def label(line: str) -> LineLanguage:
+        if len(line) <= _CACHED_LINE_CHARS:
+            return _detect_cached(line, backend, prior_weight)
+        return detect_text(line, backend, prior_weight)
+
     return doc.with_notes(line_langs=tuple(
-        UNDETERMINED if i in removed or not line.strip() else detect_text(line, backend, prior_weight)
+        UNDETERMINED if i in removed or not line.strip() else label(line)
         for i, line in enumerate(doc.lines)))
 
 
