@@ -25,6 +25,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional, Sequence
 
 from pipeline.document import Document
@@ -41,6 +42,7 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
 _CJK_WORDLESS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
 _SENTENCE_BREAK = re.compile(r"[.!?:;\"“”«»„()\[\]—–]")
 # Names are compared on their first letters, which survive inflection (Czech "Trumpa" ~ "Trump")
 # and transliteration endings ("Fakhfakha" ~ "Fakhfakh"); shorter prefixes match common words.
@@ -109,8 +111,10 @@ def weighted_length(text: str) -> float:
         + _DENSITY["hangul"] * hangul
 
 
+@lru_cache(maxsize=1 << 15)
 def _fold_word(word: str) -> str:
-    """A word in Latin letters without diacritics, lower case, with spelling variants folded."""
+    """A word in Latin letters without diacritics, lower case, with spelling variants folded
+    (remembered: names and common words recur in every line of an article)."""
     low = word.lower()
     if any("\u0400" <= ch <= "\u04ff" for ch in low):
         low = "".join(_CYRILLIC_TO_LATIN.get(ch, ch) for ch in low)
@@ -153,7 +157,7 @@ def line_features(text: str) -> LineFeatures:
         gap = norm[previous_end:m.start()]
         sentence_start = previous_end == 0 or bool(_SENTENCE_BREAK.search(gap))
         previous_end = m.end()
-        if _CJK_WORDLESS.search(word):
+        if cjk and _CJK_WORDLESS.search(word):
             continue
         # In CJK text every Latin word is a kept name or term; elsewhere capitalised words that do
         # not start a sentence (a sentence-initial "The"/"Land" is no name), and acronyms.
@@ -168,7 +172,7 @@ def line_features(text: str) -> LineFeatures:
             name_words.append(word)
     han = frozenset(_HAN.findall(norm))
     words = frozenset(_fold_word(w)[:_NAME_PREFIX] for w in _WORD.findall(norm)
-                      if len(w) >= 6 and not _CJK_WORDLESS.search(w))
+                      if len(w) >= 6 and not (cjk and _CJK_WORDLESS.search(w)))
     sounds = {consonant_key(katakana_romaji(w)) for w in _KATAKANA_WORD.findall(norm)}
     sounds |= {consonant_key(w) for w in name_words}
     sounds.discard(None)
@@ -393,6 +397,37 @@ class Alignment:
     score: float
 
 
+class _AnchorBits:
+    """Anchor sets as bit masks, so that most bead matches need no set operation.
+
+    Tokens of one weight get one contiguous range of bits. A bead's match is the sum of its shared
+    tokens' weights in set order (_match_score); when every shared token has the same weight, that
+    sum is the same whatever the order, so it is read off the popcount: no shared token gives 0,
+    c tokens of weight w give sum([w] * c). Only a mix of weights takes the set intersection, which
+    keeps every float as _match_score computes it.
+    """
+
+    def __init__(self, weights: dict):
+        by_weight: dict[float, list] = {}
+        for token, w in weights.items():
+            by_weight.setdefault(w, []).append(token)
+        self.bit: dict = {}
+        # per weight: (1 << end bit, (1 << start bit) - 1, weight, {count: sum of count weights})
+        self.groups: list[tuple[int, int, float, dict]] = []
+        for w, tokens in by_weight.items():
+            start = len(self.bit)
+            for token in tokens:
+                self.bit[token] = len(self.bit)
+            self.groups.append((1 << len(self.bit), (1 << start) - 1, w, {}))
+
+    def mask(self, tokens: frozenset) -> int:
+        bit = self.bit
+        m = 0
+        for token in tokens:
+            m |= 1 << bit[token]
+        return m
+
+
 def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Sequence[frozenset],
                  anchors_b: Sequence[frozenset], ratio: float, match_weight: float = 2.0,
                  weights: Optional[dict] = None) -> Alignment:
@@ -427,6 +462,10 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
     if weights is None:
         weights = token_weights(anchors_a, anchors_b)
     weight_of = weights.__getitem__
+    bits = _AnchorBits(weights)
+    groups = bits.groups
+    masks_a = {d: [bits.mask(u) for u in unions] for d, unions in union_a.items()}
+    masks_b = {d: [bits.mask(u) for u in unions] for d, unions in union_b.items()}
     # (da, db, log prior, reward or None for a skip) in _BEADS order, which decides ties
     kinds = [(da, db, prior, _BEAD_REWARD + _LINE_REWARD * (da + db - 2) if da and db else None)
              for (da, db), prior in _BEADS.items()]
@@ -458,8 +497,26 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
                         delta = (lb - la * ratio) / sqrt((1.0 if 1.0 > mean else mean) * variance * ratio)
                         p = erfc(abs(delta) / sqrt2)
                         logp = log(1e-12 if 1e-12 > p else p)
-                    ua, ub = union_a[da][i], union_b[db][j]
-                    match = sum(map(weight_of, ua & ub)) if ua and ub else 0.0  # _match_score
+                    # _match_score(union_a[da][i], union_b[db][j]), see _AnchorBits
+                    ma, mb = masks_a[da][i], masks_b[db][j]
+                    if ma and mb:
+                        shared = ma & mb
+                        if not shared:
+                            match = 0  # sum() of nothing, as _match_score gives
+                        else:
+                            match = None
+                            for limit, below, w, sums in groups:
+                                if shared < limit:  # the highest shared bit is in this group
+                                    if not shared & below:  # ... and so is the lowest
+                                        c = shared.bit_count()
+                                        match = sums.get(c)
+                                        if match is None:
+                                            match = sums[c] = sum([w] * c)
+                                    break
+                            if match is None:
+                                match = sum(map(weight_of, union_a[da][i] & union_b[db][j]))
+                    else:
+                        match = 0.0
                     # a reward per bead so that aligning a plausible pair beats leaving lines unaligned
                     score = here + prior + logp + reward + match_weight * match
                 else:
@@ -768,8 +825,10 @@ def find_translated_halves(lines: Sequence[str], line_langs: Sequence[str], min_
 def shingles(text: str) -> frozenset:
     """Words (lower case) of alphabetic text and character bigrams of CJK text."""
     norm = unicodedata.normalize("NFKC", text).lower()
+    if not _CJK_WORDLESS.search(norm):  # most lines: no per-word check, no CJK runs
+        return frozenset(w for w in _WORD.findall(norm) if len(w) >= 3)
     tokens = {w for w in _WORD.findall(norm) if not _CJK_WORDLESS.search(w) and len(w) >= 3}
-    for run in re.findall(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+", norm):
+    for run in _CJK_RUN.findall(norm):
         tokens.update(run[k:k + 2] for k in range(len(run) - 1))
     return frozenset(tokens)
 
