@@ -427,6 +427,20 @@ class _AnchorBits:
             m |= 1 << bit[token]
         return m
 
+    def span_masks(self, anchors: Sequence[frozenset], spans) -> dict[int, list[int]]:
+        """{d: [mask of the union of anchors[k:k + d] for every k]}."""
+        line = [self.mask(tokens) for tokens in anchors]
+        out = {}
+        for d in spans:
+            masks = []
+            for k in range(len(line) - d + 1):
+                m = 0
+                for x in line[k:k + d]:
+                    m |= x
+                masks.append(m)
+            out[d] = masks
+        return out
+
 
 def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Sequence[frozenset],
                  anchors_b: Sequence[frozenset], ratio: float, match_weight: float = 2.0,
@@ -457,15 +471,13 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
     for x in lens_b:
         cum_b.append(cum_b[-1] + x)
     spans = {d for bead in _BEADS for d in bead if d}
-    union_a = {d: [frozenset().union(*anchors_a[i:i + d]) for i in range(n - d + 1)] for d in spans}
-    union_b = {d: [frozenset().union(*anchors_b[j:j + d]) for j in range(m - d + 1)] for d in spans}
     if weights is None:
         weights = token_weights(anchors_a, anchors_b)
     weight_of = weights.__getitem__
     bits = _AnchorBits(weights)
     groups = bits.groups
-    masks_a = {d: [bits.mask(u) for u in unions] for d, unions in union_a.items()}
-    masks_b = {d: [bits.mask(u) for u in unions] for d, unions in union_b.items()}
+    masks_a = bits.span_masks(anchors_a, spans)
+    masks_b = bits.span_masks(anchors_b, spans)
     # (da, db, log prior, reward or None for a skip) in _BEADS order, which decides ties
     kinds = [(da, db, prior, _BEAD_REWARD + _LINE_REWARD * (da + db - 2) if da and db else None)
              for (da, db), prior in _BEADS.items()]
@@ -514,7 +526,9 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
                                             match = sums[c] = sum([w] * c)
                                     break
                             if match is None:
-                                match = sum(map(weight_of, union_a[da][i] & union_b[db][j]))
+                                # the unions built as _match_score's callers build them
+                                match = sum(map(weight_of, frozenset().union(*anchors_a[i:ii])
+                                                & frozenset().union(*anchors_b[j:jj])))
                     else:
                         match = 0.0
                     # a reward per bead so that aligning a plausible pair beats leaving lines unaligned
