@@ -12,6 +12,12 @@ Each checkout runs in its own child process (same PYTHONHASHSEED), over:
   audit record, line languages, bitext) and the dedup sketch (shingle hashes, MinHash band keys).
 Every case's outputs become one JSON line; the lines of the two checkouts are compared and the first
 differences printed. Exit status 1 when anything differs.
+
+With --corpus DIR (a corpus written by scripts/bench.py) it also runs bench.py's stage profile (the
+pure steps over the first --stage-mb MB, CPU time, after a warm-up on the seeds) in each checkout,
+alternating old and new --rounds times, and prints MB/s per stage, so both are measured under the
+same load. A cold row times the first document of a fresh process that needs the CC-CEDICT glosses
+(seed 000 through the whole chain, after the language models are loaded).
 """
 from __future__ import annotations
 
@@ -122,17 +128,88 @@ def dump(eval_dir: str, out_path: str) -> None:
     print(json.dumps({"code": os.path.dirname(pipeline.__file__), **{k: round(v, 3) for k, v in timing.items()}}))
 
 
+def stage_profile(corpus: str, stage_mb: float) -> None:
+    """Child mode: bench.py's stage profile of this checkout, and the cold first zh-en document."""
+    from pipeline import sources, steps
+    from pipeline.config import load_config
+    from pipeline.steps import language
+
+    # bench.py puts its own checkout first on sys.path; `pipeline` is imported already, from PYTHONPATH
+    sys.path.insert(0, os.path.join(HERE, "scripts"))
+    import bench
+
+    config = load_config(None)
+    language.detect_text("warm up the language models", language.DEFAULT_BACKEND)
+    language.detect_text("中文", language.DEFAULT_BACKEND)
+    chain = steps.text_steps(config)
+    with open(os.path.join(HERE, "seeds", sorted(os.listdir(os.path.join(HERE, "seeds")))[0]), "rb") as fh:
+        doc = sources.text_document("seed", fh.read())
+    cold = {}
+    for name, step in chain:
+        t = time.process_time()
+        doc = step(doc)
+        cold[name] = time.process_time() - t
+    seconds, done = bench.stage_profile(bench.corpus_files(corpus), int(stage_mb * 1_000_000))
+    import pipeline
+    print(json.dumps({"mb": done / 1_000_000, "seconds": seconds, "cold_halves_s": cold["halves.split_halves"],
+                      "code": os.path.dirname(pipeline.__file__)}))
+
+
+def profile_stages(args) -> None:
+    runs: dict[str, list] = {"old": [], "new": []}
+    for _round in range(args.rounds):
+        for label, repo in (("old", args.old), ("new", args.new)):
+            env = {**os.environ, "PYTHONPATH": os.path.abspath(repo), "PYTHONHASHSEED": "0"}
+            done = subprocess.run([sys.executable, os.path.abspath(__file__),
+                                   "--eval", args.eval, "--old", "-", "--corpus", args.corpus,
+                                   "--stage-mb", str(args.stage_mb), "--stage-child"],
+                                  env=env, cwd=os.path.abspath(repo), capture_output=True, text=True)
+            if done.returncode:
+                raise SystemExit(done.stderr[-3000:])
+            runs[label].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    mb = runs["old"][0]["mb"]
+    print("code:", runs["old"][0]["code"], "vs", runs["new"][0]["code"])
+    names = list(runs["old"][0]["seconds"])
+    print(f"stage profile, first {mb:.1f} MB of {args.corpus}, CPU seconds (fastest of {args.rounds}) and MB/s:")
+    print(f"  {'stage':<28} {'old s':>7} {'new s':>7} {'old MB/s':>9} {'new MB/s':>9}")
+    totals = {}
+    for name in names + ["all steps"]:
+        row = []
+        for label in ("old", "new"):
+            if name == "all steps":
+                v = min(sum(r["seconds"].values()) for r in runs[label])
+            else:
+                v = min(r["seconds"][name] for r in runs[label])
+            row.append(v)
+            totals[label] = v
+        print(f"  {name:<28} {row[0]:7.2f} {row[1]:7.2f} {mb / row[0]:9.2f} {mb / row[1]:9.2f}")
+    cold = [min(r["cold_halves_s"] for r in runs[label]) for label in ("old", "new")]
+    print(f"  first zh-en document of a process, halves.split_halves: old {cold[0]:.2f} s, new {cold[1]:.2f} s")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--eval", required=True, help="the public dev sets folder (langid/, halves/, boilerplate/)")
     ap.add_argument("--old", required=True, help="checkout of the reference code (e.g. `git worktree add`)")
     ap.add_argument("--new", default=HERE, help="checkout of the changed code (default: this one)")
     ap.add_argument("--work", default="/tmp/newsclean_compare", help="where the two dumps go")
+    ap.add_argument("--corpus", help="a corpus folder written by scripts/bench.py: also profile the stages")
+    ap.add_argument("--stage-mb", type=float, default=10.0, help="MB of the corpus for the stage profile")
+    ap.add_argument("--rounds", type=int, default=2, help="stage profile runs per checkout (alternating)")
+    ap.add_argument("--no-compare", action="store_true", help="only the stage profile")
     ap.add_argument("--dump", help=argparse.SUPPRESS)  # child mode: write this checkout's outputs here
+    ap.add_argument("--stage-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.dump:
         dump(args.eval, args.dump)
         return 0
+    if args.stage_child:
+        stage_profile(args.corpus, args.stage_mb)
+        return 0
+    if args.corpus:
+        profile_stages(args)
+        if args.no_compare:
+            return 0
     os.makedirs(args.work, exist_ok=True)
     paths = {}
     for label, repo in (("old", args.old), ("new", args.new)):
