@@ -231,19 +231,16 @@ def _zh_variant_chars() -> tuple[frozenset, frozenset]:
     return frozenset(simp_diff - trad_all), frozenset(trad_diff - simp_all)
 
 
-@lru_cache(maxsize=1)
-def _zh_variant_patterns() -> tuple[re.Pattern, re.Pattern]:
-    """Character classes of the simplified-only and the traditional-only characters (disjoint sets)."""
-    return tuple(re.compile("[" + "".join(re.escape(ch) for ch in sorted(chars)) + "]")
-                 for chars in _zh_variant_chars())
-
-
 def chinese_variant(text: str) -> tuple[str, float]:
     """('zh-Hans' | 'zh-Hant', confidence) from the characters found in only one standard.
     No evidence either way (e.g. 中国人民) -> zh-Hans with confidence 0.5."""
-    simp_only, trad_only = _zh_variant_patterns()
-    simp = len(simp_only.findall(text))
-    trad = len(trad_only.findall(text))
+    simp_only, trad_only = _zh_variant_chars()
+    simp = trad = 0
+    for ch in set(text):
+        if ch in simp_only:
+            simp += text.count(ch)
+        elif ch in trad_only:
+            trad += text.count(ch)
     if simp == trad:
         return "zh-Hans", 0.5
     if trad > simp:
