@@ -67,6 +67,7 @@ def dump(eval_dir: str, out_path: str) -> None:
     chain = steps.text_steps(config)
     hasher = dedup.MinHasher(config.dedup.num_perm, config.dedup.bands)
     timing = {"langid": 0.0, "halves.find": 0.0, "chain": 0.0, "dedup": 0.0}
+    per_doc = {"switch": [0, 0.0], "no_switch": [0, 0.0]}  # halves CPU per document, as bench_halves splits it
 
     def run_chain(doc):
         t = time.process_time()
@@ -107,7 +108,12 @@ def dump(eval_dir: str, out_path: str) -> None:
             found = halves.find_translated_halves(lines, codes, min_lines=hcfg.min_lines, min_score=hcfg.min_score)
             repeated = None if found else halves.find_repeated_copy(lines, codes, min_lines=hcfg.min_lines)
             side = halves.original_side(lines, found.first_lines, found.second_lines) if found else None
-            timing["halves.find"] += time.process_time() - t
+            spent = time.process_time() - t
+            timing["halves.find"] += spent
+            content_langs = {halves.base_lang(c) for c, line in zip(codes, lines) if line.strip()} - {"und"}
+            kind = per_doc["switch" if len(content_langs) >= 2 else "no_switch"]
+            kind[0] += 1
+            kind[1] += spent
             doc = Document(id=row["id"], source=row["id"], lines=tuple(lines))
             emit("halves:" + row["id"], {"codes": codes, "found": found, "repeated": repeated, "side": side,
                                           "chain": run_chain(doc)})
@@ -125,6 +131,7 @@ def dump(eval_dir: str, out_path: str) -> None:
             with open(os.path.join(seeds, name), "rb") as fh:
                 emit("seed:" + name, run_chain(sources.text_document(name, fh.read())))
     import pipeline
+    timing.update({f"halves ms/doc, {k} ({n} docs)": 1000 * v / max(n, 1) for k, (n, v) in per_doc.items()})
     print(json.dumps({"code": os.path.dirname(pipeline.__file__), **{k: round(v, 3) for k, v in timing.items()}}))
 
 
