@@ -80,6 +80,7 @@ _SMALL_KANA = dict(zip("ァィゥェォャュョヮ", "a i u e o ya yu yo wa".sp
 _KATAKANA_WORD = re.compile(r"[\u30a1-\u30fa\u30fc]{2,}")
 
 
+@lru_cache(maxsize=1 << 14)
 def katakana_romaji(word: str) -> str:
     """ワトフォード -> 'watofodo' (rough Hepburn; long-vowel marks and small tsu dropped)."""
     out = ""
@@ -93,12 +94,17 @@ def katakana_romaji(word: str) -> str:
     return out
 
 
+_VOWELS_H = re.compile(r"[aeiouyh]")
+_REPEATS = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=1 << 15)
 def consonant_key(word: str) -> Optional[str]:
     """The first three consonants of a name, with l/r and voiced/unvoiced told apart no further
     than Japanese spelling keeps them: 'Watford' and ワトフォード both give 'vtf'."""
     folded = _fold_word(word).replace("r", "l")
-    skeleton = re.sub(r"[aeiouyh]", "", folded)
-    skeleton = re.sub(r"(.)\1+", r"\1", skeleton)
+    skeleton = _VOWELS_H.sub("", folded)
+    skeleton = _REPEATS.sub(r"\1", skeleton)
     return skeleton[:3] if len(skeleton) >= 3 else None
 
 
@@ -154,8 +160,7 @@ def line_features(text: str) -> LineFeatures:
     previous_end = 0
     for m in _WORD.finditer(norm):
         word = m.group()
-        gap = norm[previous_end:m.start()]
-        sentence_start = previous_end == 0 or bool(_SENTENCE_BREAK.search(gap))
+        word_start = previous_end
         previous_end = m.end()
         if cjk and _CJK_WORDLESS.search(word):
             continue
@@ -164,8 +169,12 @@ def line_features(text: str) -> LineFeatures:
         if word.isupper() and len(word) >= 2:
             names.add(_fold_word(word))
             continue
-        if not (cjk or (word[0].isupper() and not sentence_start)):
-            continue
+        if not cjk:
+            if not word[0].isupper():
+                continue
+            # a sentence starts at the line's first word or after a break in the gap before it
+            if word_start == 0 or _SENTENCE_BREAK.search(norm, word_start, m.start()):
+                continue
         folded = _fold_word(word)
         if len(folded) >= 4:
             names.add(folded[:_NAME_PREFIX])
@@ -444,12 +453,12 @@ class _AnchorBits:
 
 def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Sequence[frozenset],
                  anchors_b: Sequence[frozenset], ratio: float, match_weight: float = 2.0,
-                 weights: Optional[dict] = None) -> Alignment:
+                 weights: Optional[dict] = None, bits: Optional[_AnchorBits] = None) -> Alignment:
     """Best monotone bead alignment (dynamic programming over (i, j) = lines consumed on each side).
 
     Up to _MAX_FREE_LEAD lines may stay unaligned for free at the start of either half, and the rest
     of either half may stay unaligned for free at the end (a truncated translation). `weights`
-    (token_weights of the anchors) saves building it again.
+    (token_weights of the anchors) and `bits` (_AnchorBits of those) save building them again.
 
     The inner loop is the cost of the step on documents with a language switch, so it is written
     out: the bead's Gale–Church term and anchor match inline, computed as _bead_log_prob and
@@ -474,10 +483,13 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
     if weights is None:
         weights = token_weights(anchors_a, anchors_b)
     weight_of = weights.__getitem__
-    bits = _AnchorBits(weights)
+    if bits is None:
+        bits = _AnchorBits(weights)
     groups = bits.groups
     masks_a = bits.span_masks(anchors_a, spans)
     masks_b = bits.span_masks(anchors_b, spans)
+    unions_a: dict = {}  # (start, span) -> union of the anchor sets, for matches of mixed weights
+    unions_b: dict = {}
     # (da, db, log prior, reward or None for a skip) in _BEADS order, which decides ties
     kinds = [(da, db, prior, _BEAD_REWARD + _LINE_REWARD * (da + db - 2) if da and db else None)
              for (da, db), prior in _BEADS.items()]
@@ -526,9 +538,14 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
                                             match = sums[c] = sum([w] * c)
                                     break
                             if match is None:
-                                # the unions built as _match_score's callers build them
-                                match = sum(map(weight_of, frozenset().union(*anchors_a[i:ii])
-                                                & frozenset().union(*anchors_b[j:jj])))
+                                # the unions built as _match_score's callers build them, once each
+                                ua = unions_a.get((i, da))
+                                if ua is None:
+                                    ua = unions_a[i, da] = frozenset().union(*anchors_a[i:ii])
+                                ub = unions_b.get((j, db))
+                                if ub is None:
+                                    ub = unions_b[j, db] = frozenset().union(*anchors_b[j:jj])
+                                match = sum(map(weight_of, ua & ub))
                     else:
                         match = 0.0
                     # a reward per bead so that aligning a plausible pair beats leaving lines unaligned
@@ -621,7 +638,8 @@ def pair_contrast(anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset]
     return (on_mean - mean) / math.sqrt(var / len(on))
 
 
-def shuffled_match(lens_a, lens_b, anchors_a, anchors_b, ratio: float) -> float:
+def shuffled_match(lens_a, lens_b, anchors_a, anchors_b, ratio: float, weights: Optional[dict] = None,
+                   bits: Optional[_AnchorBits] = None) -> float:
     """Anchor match of the best alignment when the second half's lines are put out of order.
 
     The null hypothesis for "the halves say the same thing in the same order": two articles on one
@@ -633,7 +651,7 @@ def shuffled_match(lens_a, lens_b, anchors_a, anchors_b, ratio: float) -> float:
     best = 0.0
     for order in (list(range(m - 1, -1, -1)), [(k + m // 2) % m for k in range(m)]):
         alignment = align_halves(lens_a, [lens_b[k] for k in order], anchors_a,
-                                 [anchors_b[k] for k in order], ratio)
+                                 [anchors_b[k] for k in order], ratio, weights=weights, bits=bits)
         best = max(best, sum(b.match for b in alignment.beads))
     return best
 
@@ -667,7 +685,8 @@ class HalvesFound:
     evidence: HalvesEvidence
     first_lines: list[int] = field(default_factory=list)  # content lines of each half
     second_lines: list[int] = field(default_factory=list)
-    # what align_halves was given (per-line lengths and anchors, ratio), for the out-of-order check
+    # what align_halves was given (per-line lengths and anchors, ratio, token weights and bits), for the
+    # out-of-order check
     alignment_inputs: tuple = field(default=(), repr=False)
 
 
@@ -712,14 +731,15 @@ def evaluate_split(lines: Sequence[str], content: Sequence[int], position: int, 
     anchors_b = anchor_sets(texts_b, feats_b, second_lang, first_lang)
     ratio = _estimate_ratio(sum(lens_a), sum(lens_b))
     weights = token_weights(anchors_a, anchors_b)
-    alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, ratio, weights=weights)
+    bits = _AnchorBits(weights)
+    alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, ratio, weights=weights, bits=bits)
     # a truncated half skews the document-wide ratio: re-estimate it on what was aligned
     la = sum(lens_a[i] for b in alignment.beads for i in b.a)
     lb = sum(lens_b[j] for b in alignment.beads for j in b.b)
     if la > 0 and lb > 0:
         refined = _estimate_ratio(la, lb)
         if abs(math.log(refined / ratio)) > 0.05:
-            alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, refined, weights=weights)
+            alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, refined, weights=weights, bits=bits)
     strong_a = [frozenset(t for t in s if t[0] in ("n", "w")) for s in anchors_a]
     strong_b = [frozenset(t for t in s if t[0] in ("n", "w")) for s in anchors_b]
     evidence = collect_evidence(alignment, strong_a, strong_b)
@@ -745,7 +765,7 @@ def evaluate_split(lines: Sequence[str], content: Sequence[int], position: int, 
     evidence.number_agreement = round(both / union, 4) if union else 0.5
     evidence.cosine_any = round(_mean_cosine(anchors_a, anchors_b, weights), 4)
     found = HalvesFound(idx_b[0], first_lang, second_lang, beads, pairs, evidence, idx_a, idx_b)
-    found.alignment_inputs = (lens_a, lens_b, anchors_a, anchors_b, alignment.ratio)
+    found.alignment_inputs = (lens_a, lens_b, anchors_a, anchors_b, alignment.ratio, weights, bits)
     return found
 
 
