@@ -132,10 +132,14 @@ def _fold_word(word: str) -> str:
     return low
 
 
+_GROUPED_NUMBER = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
+_GROUP_MARK = re.compile(r"[.,]")
+
+
 def _number_key(raw: str) -> Optional[str]:
     """'6,000' -> '6000', '3,3' / '3.3' -> '3.3'; single digits are too often spelled out to count."""
-    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw):
-        raw = re.sub(r"[.,]", "", raw)
+    if _GROUPED_NUMBER.fullmatch(raw):
+        raw = _GROUP_MARK.sub("", raw)
     raw = raw.replace(",", ".").lstrip("0") or "0"
     return raw if len(raw.replace(".", "")) >= 2 else None
 
@@ -162,7 +166,10 @@ def line_features(text: str) -> LineFeatures:
         word = m.group()
         word_start = previous_end
         previous_end = m.end()
-        if cjk and _CJK_WORDLESS.search(word):
+        if not cjk:
+            if word[0].islower():  # neither an acronym nor a capitalised word: most words
+                continue
+        elif _CJK_WORDLESS.search(word):
             continue
         # In CJK text every Latin word is a kept name or term; elsewhere capitalised words that do
         # not start a sentence (a sentence-initial "The"/"Land" is no name), and acronyms.
