@@ -1,10 +1,11 @@
 """The alignment's fast inner loop (bit-mask matches, inlined length term) against the readable
-dynamic programme it replaced: the same beads, bead for bead, with the same floats."""
+dynamic programme it replaced: the same beads, bead for bead, with the same floats. (The traceback,
+not part of what was optimised, is shared.)"""
 import math
 import random
 
 from pipeline.steps import halves
-from pipeline.steps.halves import _BEADS, Alignment, Bead, _bead_log_prob, _match_score
+from pipeline.steps.halves import _BEADS, Alignment, _bead_log_prob, _match_score
 
 
 def reference_alignment(lens_a, lens_b, anchors_a, anchors_b, ratio, match_weight=2.0) -> Alignment:
@@ -42,16 +43,7 @@ def reference_alignment(lens_a, lens_b, anchors_a, anchors_b, ratio, match_weigh
                 if score > best[ii][jj]:
                     best[ii][jj] = score
                     back[ii][jj] = (i, j, logp, match)
-    ends = [(best[n][j], n, j) for j in range(m + 1)] + [(best[i][m], i, m) for i in range(n + 1)]
-    total, i, j = max(ends, key=lambda e: (e[0], -abs(e[1] - n) - abs(e[2] - m)))
-    beads = []
-    while back[i][j] is not None:
-        pi, pj, logp, match = back[i][j]
-        if i > pi and j > pj:
-            beads.append(Bead(tuple(range(pi, i)), tuple(range(pj, j)), logp, match))
-        i, j = pi, pj
-    beads.reverse()
-    return Alignment(beads, ratio, total)
+    return halves.trace_back(best, back, ratio)
 
 
 def _random_case(rng: random.Random):

@@ -563,7 +563,13 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
                 if score > best[ii][jj]:
                     best[ii][jj] = score
                     back[ii][jj] = (i, j, logp, match)
-    # free trailing lines: end anywhere on the last row or column
+    return trace_back(best, back, ratio)
+
+
+def trace_back(best: list[list[float]], back: list[list], ratio: float) -> Alignment:
+    """The alignment ending in the best cell of the last row or column (free trailing lines), from
+    the filled score and back-pointer tables of align_halves."""
+    n, m = len(best) - 1, len(best[0]) - 1
     ends = [(best[n][j], n, j) for j in range(m + 1)] + [(best[i][m], i, m) for i in range(n + 1)]
     total, i, j = max(ends, key=lambda e: (e[0], -abs(e[1] - n) - abs(e[2] - m)))
     beads: list[Bead] = []
