@@ -156,7 +156,7 @@ class LineFeatures:
 
 def line_features(text: str) -> LineFeatures:
     """What survives translation in one line: numbers, names, Han characters, long words, name sounds."""
-    norm = unicodedata.normalize("NFKC", text)
+    norm = text if text.isascii() else unicodedata.normalize("NFKC", text)
     numbers = frozenset(k for k in (_number_key(m) for m in _NUMBER.findall(norm)) if k)
     cjk = bool(_CJK_WORDLESS.search(norm))
     names = set()
@@ -871,7 +871,8 @@ def find_translated_halves(lines: Sequence[str], line_langs: Sequence[str], min_
 
 def shingles(text: str) -> frozenset:
     """Words (lower case) of alphabetic text and character bigrams of CJK text."""
-    norm = unicodedata.normalize("NFKC", text).lower()
+    # NFKC leaves ASCII as it is
+    norm = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).lower()
     if not _CJK_WORDLESS.search(norm):  # most lines: no per-word check, no CJK runs
         return frozenset(w for w in _WORD.findall(norm) if len(w) >= 3)
     tokens = {w for w in _WORD.findall(norm) if not _CJK_WORDLESS.search(w) and len(w) >= 3}
