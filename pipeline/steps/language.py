@@ -769,8 +769,9 @@ def _settings(cfg) -> tuple[str, float]:
 
 
 # Lines up to this long are remembered with their answer (per process): on text dumps the same
-# menu items, bylines and headlines recur across the pages of a site.
-_CACHED_LINE_CHARS = 1000
+# menu items, bylines and headlines recur across the pages of a site; paragraphs seldom recur, and
+# the bound keeps the cache small (65,536 lines of <= 300 characters: some tens of MB at most).
+_CACHED_LINE_CHARS = 300
 
 
 @lru_cache(maxsize=1 << 16)
