@@ -225,6 +225,16 @@ def test_annotate_then_summarize_over_kept_lines():
     assert doc.extra["segments"] == [{"lang": "en", "start": 45, "end": kept[-1], "lines": len(kept)}]
 
 
+def test_remembered_lines_get_each_backends_own_answer():
+    # lines seen before are answered from a per-process cache: per backend and prior, whatever the order
+    lines = ["Selamat pagi semua", "Home", "Selamat pagi semua", "Bom dia a todos", "Home"] * 2
+    long_line = "Das ist ein langer Absatz. " * 20  # longer than the cached lines: detected each time
+    for backend, prior in (("cld2", 0.3), ("py3langid", 0.0), ("py3langid", 0.3), ("cld2+py3langid", 0.3)):
+        cfg = build_config({"language": {"backend": backend, "prior_weight": prior}}).language
+        doc = annotate_lines(_doc(lines + [long_line]), cfg)
+        assert list(doc.notes["line_langs"]) == detect_lines(lines + [long_line], backend, prior)
+
+
 def test_a_traditional_chinese_document_with_neutral_lines_is_zh_hant():
     lines = ["臺灣總統今天在臺北發表談話。", "大家今天都在", "兩岸關係的穩定是各方共同的願望。",
              "2025-11-24 22:19:13", "大家今天都在公司工作，明天也在公司工作，大家都在公司工作"]

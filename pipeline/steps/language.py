@@ -768,16 +768,34 @@ def _settings(cfg) -> tuple[str, float]:
     return cfg.backend, cfg.prior_weight
 
 
+# Lines up to this long are remembered with their answer (per process): on text dumps the same
+# menu items, bylines and headlines recur across the pages of a site; paragraphs seldom recur, and
+# the bound keeps the cache small (65,536 lines of <= 300 characters: some tens of MB at most).
+_CACHED_LINE_CHARS = 300
+
+
+@lru_cache(maxsize=1 << 16)
+def _detect_cached(text: str, backend: str, prior_weight: float) -> LineLanguage:
+    return detect_text(text, backend, prior_weight)
+
+
 def annotate_lines(doc: Document, cfg) -> Document:
     """Label every line of the document (`doc.notes["line_langs"]`, one LineLanguage per line).
 
     Lines an earlier step removed are labelled `und` without running a detector: every later use
     (runs, translated halves, the document summary) looks at kept lines only, and on text dumps the
-    removed lines (menus, sidebars of headlines) are most of the lines and the slowest to label."""
+    removed lines (menus, sidebars of headlines) are most of the lines and the slowest to label.
+    A line seen before (detect_text is a pure function of the text) gets the answer it got then."""
     removed = doc.removed
     backend, prior_weight = _settings(cfg)
+
+    def label(line: str) -> LineLanguage:
+        if len(line) <= _CACHED_LINE_CHARS:
+            return _detect_cached(line, backend, prior_weight)
+        return detect_text(line, backend, prior_weight)
+
     return doc.with_notes(line_langs=tuple(
-        UNDETERMINED if i in removed or not line.strip() else detect_text(line, backend, prior_weight)
+        UNDETERMINED if i in removed or not line.strip() else label(line)
         for i, line in enumerate(doc.lines)))
 
 

