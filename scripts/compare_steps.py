@@ -9,7 +9,7 @@ Each checkout runs in its own child process (same PYTHONHASHSEED), over:
 - the translated-halves dev set: line languages, `find_translated_halves` (split, languages, beads with
   scores, pairs, every evidence figure) and `find_repeated_copy`, then the whole per-document chain;
 - the text dumps of the boilerplate dev set and seeds/: the whole per-document chain (clean record,
-  audit record, line languages, bitext) and the dedup sketch (shingle hashes, MinHash band keys).
+  audit record, line languages, bitext) and the dedup sketch (shingle hashes, MinHash signature).
 Every case's outputs become one JSON line; the lines of the two checkouts are compared and the first
 differences printed. Exit status 1 when anything differs.
 
@@ -86,7 +86,9 @@ def dump(eval_dir: str, out_path: str) -> None:
         hashes = dedup.shingle_hashes(record["clean"]["text"], config.dedup.word_ngram, config.dedup.char_ngram)
         record["dedup"] = {"exact": dedup.exact_key(record["clean"]["text"]),
                            "shingles": hashlib.sha1(hashes.tobytes()).hexdigest(), "n": len(hashes),
-                           "bands": hasher.band_keys(hasher.signature(hashes))}
+                           # the signature, not the band keys: their encoding (hex str -> bytes) changed
+                           "signature": hasher.signature(hashes).tolist()}
+        hasher.band_keys(hasher.signature(hashes))  # timed with the sketch, as in the pipeline
         timing["dedup"] += time.process_time() - t
         return record
 
