@@ -396,7 +396,7 @@ def _exact_removed(element):
 
 
 class SpillCandidateSketches(beam.DoFn):
-    """Spill file of records -> (id, (rank, where its sketch is)) for the records in a candidate pair.
+    """Spill file of records -> (id, where its sketch is) for the records in a candidate pair.
 
     The sketch (bottom-k shingle hashes, little-endian uint32) is appended to a sketch file of this
     bundle; only its place (path, offset, length) travels, and verification reads it back, so pairs
@@ -423,7 +423,7 @@ class SpillCandidateSketches(beam.DoFn):
             if self.fh is None:
                 self.fh = FileSystems.create(self.path, compression_type=CompressionTypes.UNCOMPRESSED)
             self.fh.write(data)
-            yield record["id"], (dedup.rank_key(record["id"], record["chars"]), (self.path, self.offset, len(data)))
+            yield record["id"], (self.path, self.offset, len(data))
             self.offset += len(data)
 
     def finish_bundle(self):
@@ -447,72 +447,46 @@ def _bucket_pairs(element):
         yield from dedup.bucket_pairs(list(best.values()))
 
 
-def _attach_first(element):
-    """(a id, {pairs, sketch}) -> (b id, (pair, where a's sketch is)) for each pair whose first member is a."""
-    _id, grouped = element
-    sketches = list(grouped["sketch"])
-    if not sketches:
-        return
-    hashes = sketches[0][1]
-    for pair in grouped["pairs"]:
-        yield pair[1][1], (pair, hashes)
+class ScorePairs(beam.DoFn):
+    """(rank a, rank b) pairs -> ((rank a, rank b), Jaccard from the two bottom-k sketches).
 
-
-class ScoreSecond(beam.DoFn):
-    """(b id, {halves, sketch}) -> (pair, Jaccard) for every pair waiting for b's sketch.
-
-    Sketches are read from the sketch files by place; open files are kept for the bundle.
+    Where each candidate's sketch is (path, offset, length in a sketch file) comes from a multimap side
+    input, looked up per id (on Dataflow fetched by key, not loaded whole); the sketches are read back
+    from the files, the most recent ones kept in a small cache. So pairs never carry shingles and no
+    join of pairs with sketches is needed.
     """
+
+    CACHE = 4096  # sketches of at most verify_shingles hashes each: at most ~16 MB
 
     def __init__(self, k: int):
         self.k = k
 
     def start_bundle(self):
         self.files = {}
+        self.cache = {}
 
-    def _read(self, where) -> np.ndarray:
-        path, offset, length = where
-        fh = self.files.get(path)
-        if fh is None:
-            fh = self.files[path] = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
-        fh.seek(offset)
-        return np.frombuffer(fh.read(length), dtype="<u4")
+    def _sketch(self, doc_id: str, places) -> np.ndarray:
+        hashes = self.cache.get(doc_id)
+        if hashes is None:
+            path, offset, length = next(iter(places[doc_id]))
+            fh = self.files.get(path)
+            if fh is None:
+                fh = self.files[path] = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+            fh.seek(offset)
+            hashes = np.frombuffer(fh.read(length), dtype="<u4")
+            if len(self.cache) >= self.CACHE:
+                self.cache.pop(next(iter(self.cache)))  # oldest first (dicts keep insertion order)
+            self.cache[doc_id] = hashes
+        return hashes
 
-    def process(self, element):
-        _id, grouped = element
-        sketches = list(grouped["sketch"])
-        if not sketches:
-            return
-        b_hashes = self._read(sketches[0][1])
-        for pair, a_where in grouped["halves"]:
-            yield pair, dedup.sketch_jaccard(self._read(a_where), b_hashes, self.k)
+    def process(self, pair, places):
+        a, b = pair
+        yield pair, dedup.sketch_jaccard(self._sketch(a[1], places), self._sketch(b[1], places), self.k)
 
     def finish_bundle(self):
         for fh in self.files.values():
             fh.close()
-        self.files = {}
-
-
-class JaccardOfPairs(beam.PTransform):
-    """(rank a, rank b) pairs -> ((rank a, rank b), Jaccard of their shingle sets from bottom-k sketches).
-
-    Joins each pair with the places of the two documents' sketches (at most k hashes each, in
-    sketch files) through two CoGroupByKeys; the scoring step reads both sketches back.
-    """
-
-    def __init__(self, sketches, k: int):
-        super().__init__()
-        self.sketches = sketches
-        self.k = k
-
-    def expand(self, pairs):
-        by_first = pairs | "KeyByFirst" >> beam.Map(lambda pair: (pair[0][1], pair))
-        halves = ({"pairs": by_first, "sketch": self.sketches}
-                  | "JoinFirst" >> beam.CoGroupByKey()
-                  | "AttachFirst" >> beam.FlatMap(_attach_first))
-        return ({"halves": halves, "sketch": self.sketches}
-                | "JoinSecond" >> beam.CoGroupByKey()
-                | "ScoreSecond" >> beam.ParDo(ScoreSecond(self.k)))
+        self.files, self.cache = {}, {}
 
 
 def _similar_pairs(scored, threshold: float):
@@ -586,8 +560,8 @@ class DeduplicateCorpus(beam.PTransform):
 
     The records wait in spill files; only keys travel. Exact: GroupByKey on dedup.exact_key of the
     text, the best rank kept. Near (among exact keepers): LSH band keys through GroupByKey ->
-    candidate pairs -> the shingles of the candidates only, read back from the spill files -> exact
-    Jaccard >= threshold -> clusters resolved by ResolveClusters -> each removed document with its
+    candidate pairs -> bottom-k shingle sketches of the candidates only, written to sketch files and
+    found by place (ScorePairs) -> Jaccard (dedup.sketch_jaccard) >= threshold -> clusters resolved by ResolveClusters -> each removed document with its
     Jaccard similarity to its keeper. The removed ids (a side input) route the spilled records.
     """
 
@@ -615,15 +589,15 @@ class DeduplicateCorpus(beam.PTransform):
             candidate_ids = (candidates
                              | "PairIds" >> beam.FlatMap(lambda pair: (pair[0][1], pair[1][1]))
                              | "DistinctIds" >> beam.Distinct())
-            sketches = files | "Sketch" >> beam.ParDo(
-                SpillCandidateSketches(self.tmp_dir, cfg), beam.pvalue.AsList(candidate_ids))
+            places = beam.pvalue.AsMultiMap(files | "Sketch" >> beam.ParDo(
+                SpillCandidateSketches(self.tmp_dir, cfg), beam.pvalue.AsList(candidate_ids)))
             edges = (candidates
-                     | "Verify" >> JaccardOfPairs(sketches, cfg.verify_shingles)
+                     | "Verify" >> beam.ParDo(ScorePairs(cfg.verify_shingles), places)
                      | "AboveThreshold" >> beam.FlatMap(_similar_pairs, cfg.threshold))
             not_kept = edges | "Clusters" >> ResolveClusters(cfg.max_rounds)
             removed.append(not_kept
                            | "PairWithKeeper" >> beam.Map(lambda kv: (kv[1], kv[0]))
-                           | "SimilarityToKeeper" >> JaccardOfPairs(sketches, cfg.verify_shingles)
+                           | "SimilarityToKeeper" >> beam.ParDo(ScorePairs(cfg.verify_shingles), places)
                            | "NearRemoved" >> beam.Map(lambda e: (e[0][1][1], (e[0][0][1], "near", e[1]))))
         if not removed:
             removed.append(files.pipeline | "NothingRemoved" >> beam.Create([]))
