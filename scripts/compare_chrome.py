@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""The chrome classifier at a git ref against the working tree: same decisions? how fast is each?
+
+    python scripts/compare_chrome.py [--ref main] [--repeat 3] DATA.jsonl.gz ...
+
+Loads pipeline/steps/chrome*.py as they are at `--ref` (via `git show`, under another package name)
+beside the working tree's modules, runs both `classify` over every document of the given sets (the
+text field of any record: text_dump, text, html) plus seeds/ and a few pathological pages, and
+compares removed lines with their rules, body span, title and metadata. Then times both over the
+same documents, interleaved, in one run (CPU time, one core), so machine load affects both alike.
+Exit status 1 when any decision differs.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = __file__.rsplit("/scripts/", 1)[0]
+sys.path.insert(0, ROOT)
+
+from evaltools import read_jsonl  # noqa: E402
+from pipeline.config import ChromeConfig  # noqa: E402
+
+MODULES = ("chrome", "chrome_lines", "chrome_lexicon")
+TEXT_FIELDS = ("text_dump", "text", "html")
+
+
+def load_at_ref(ref: str):
+    """(chrome, chrome_lexicon) modules as they are at git `ref`, imported as package `chrome_at_ref`."""
+    folder = tempfile.mkdtemp(prefix="chrome_ref_")
+    package = os.path.join(folder, "chrome_at_ref")
+    os.makedirs(package)
+    open(os.path.join(package, "__init__.py"), "w").close()
+    for name in MODULES:
+        source = subprocess.run(["git", "-C", ROOT, "show", f"{ref}:pipeline/steps/{name}.py"],
+                                check=True, capture_output=True, text=True).stdout
+        for other in MODULES:
+            source = source.replace(f"pipeline.steps.{other}", f"chrome_at_ref.{other}")
+        with open(os.path.join(package, f"{name}.py"), "w", encoding="utf-8") as fh:
+            fh.write(source)
+    sys.path.insert(0, folder)
+    return importlib.import_module("chrome_at_ref.chrome"), importlib.import_module("chrome_at_ref.chrome_lexicon")
+
+
+def pathological_pages() -> list[list[str]]:
+    """Pages the README promises to handle in linear time, and repeated-line shapes."""
+    sentence = "the quick brown fox jumps over the lazy dog while the reporter, tired, files copy"
+    wrapped = [sentence[:70]] * 20000  # ~1.4 MB single hard-wrapped paragraph
+    bullets = [f"- Headline number {i} about the market 2024-03-{i % 28 + 1:02d} 12:{i % 60:02d}" for i in range(50000)]
+    menu = ["Home | News | Sport | Weather", "Share", "Print", "Related news"]
+    mixed = (menu * 50 + ["A long paragraph of the article, with commas, and a full stop at its end."] * 30
+             + ["Copyright © 2024 Example", "Related news"] + menu * 50)
+    one_line = ["Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 18_000]
+    no_spaces = ["新" * 350_000]
+    empty = [""] * 100_000 + ["The only sentence of this document, at its very end."]
+    return [wrapped, bullets, mixed, one_line, no_spaces, empty]
+
+
+def documents(paths: list[str]) -> list[tuple[str, list[str]]]:
+    docs = []
+    for path in paths:
+        for row in read_jsonl(path):
+            text = next((row[k] for k in TEXT_FIELDS if isinstance(row.get(k), str)), None)
+            if text is not None:
+                docs.append((f"{os.path.basename(path)}:{row.get('id')}", text.split("\n")))
+    seeds = os.path.join(ROOT, "seeds")
+    for name in sorted(os.listdir(seeds)):
+        with open(os.path.join(seeds, name), encoding="utf-8") as fh:
+            docs.append((f"seeds/{name}", fh.read().split("\n")))
+    return docs
+
+
+def as_tuple(decision) -> tuple:
+    return (sorted(decision.removed.items()), decision.body, decision.title, sorted(decision.meta.items()))
+
+
+def main(argv=None) -> int:
+    chrome = importlib.import_module("pipeline.steps.chrome")
+    chrome_lexicon = importlib.import_module("pipeline.steps.chrome_lexicon")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("data", nargs="*", help="JSON Lines sets (gzip ok) with a text_dump/text/html field")
+    ap.add_argument("--ref", default="main", help="git ref of the old code (default: main)")
+    ap.add_argument("--repeat", type=int, default=3, help="timing repetitions (best is reported); 0 = no timing")
+    ap.add_argument("--timing-set", help="time only the documents of this set (default: the first one)")
+    args = ap.parse_args(argv)
+
+    old_chrome, old_lexicon_mod = load_at_ref(args.ref)
+    old_lexicon, new_lexicon = old_lexicon_mod.load_lexicon(), chrome_lexicon.load_lexicon()
+    settings = ChromeConfig()
+    docs = documents(args.data)
+    pages = pathological_pages()
+    differ = 0
+    for name, lines in docs + [(f"pathological/{i}", p) for i, p in enumerate(pages)]:
+        old = as_tuple(old_chrome.classify(lines, old_lexicon, settings))
+        new = as_tuple(chrome.classify(lines, new_lexicon, settings))
+        if old != new:
+            differ += 1
+            print(f"DIFFERENT {name}: old {str(old)[:300]}\n  new {str(new)[:300]}")
+    print(f"decisions: {len(docs) + len(pages) - differ} identical, {differ} different "
+          f"({len(docs)} documents + {len(pages)} pathological pages; old = {args.ref})")
+
+    for i, page in enumerate(pages):
+        for label, mod, lex in (("old", old_chrome, old_lexicon), ("new", chrome, new_lexicon)):
+            started = time.process_time()
+            mod.classify(page, lex, settings)
+            print(f"pathological page {i} ({len(page)} lines, {sum(len(l) + 1 for l in page) / 1e6:.2f} MB): "
+                  f"{label} {time.process_time() - started:.2f} s")
+
+    if args.repeat > 0 and args.data:
+        timing = args.timing_set or args.data[0]
+        prefix = os.path.basename(timing) + ":"
+        timed = [lines for name, lines in docs if name.startswith(prefix)]
+        size = sum(len("\n".join(lines).encode("utf-8")) for lines in timed)
+        best = {"old": float("inf"), "new": float("inf")}
+        for _ in range(args.repeat):
+            for label, mod, lex in (("old", old_chrome, old_lexicon), ("new", chrome, new_lexicon)):
+                started = time.process_time()
+                for lines in timed:
+                    mod.classify(lines, lex, settings)
+                best[label] = min(best[label], time.process_time() - started)
+        for label in ("old", "new"):
+            print(f"-- speed {label}: {size / 1e6:.2f} MB in {best[label]:.2f} s = "
+                  f"{size / 1e6 / best[label]:.2f} MB/s (one core, CPU time, {os.path.basename(timing)})")
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
