@@ -31,7 +31,8 @@ TEXT_FIELDS = ("text_dump", "text", "html")
 
 
 def load_at_ref(ref: str):
-    """(chrome, chrome_lexicon) modules as they are at git `ref`, imported as package `chrome_at_ref`."""
+    """(chrome, chrome_lines, chrome_lexicon) modules as they are at git `ref`, imported as package
+    `chrome_at_ref`."""
     folder = tempfile.mkdtemp(prefix="chrome_ref_")
     package = os.path.join(folder, "chrome_at_ref")
     os.makedirs(package)
@@ -44,7 +45,7 @@ def load_at_ref(ref: str):
         with open(os.path.join(package, f"{name}.py"), "w", encoding="utf-8") as fh:
             fh.write(source)
     sys.path.insert(0, folder)
-    return importlib.import_module("chrome_at_ref.chrome"), importlib.import_module("chrome_at_ref.chrome_lexicon")
+    return tuple(importlib.import_module(f"chrome_at_ref.{name}") for name in MODULES)
 
 
 def pathological_pages() -> list[list[str]]:
@@ -59,6 +60,19 @@ def pathological_pages() -> list[list[str]]:
     no_spaces = ["新" * 350_000]
     empty = [""] * 100_000 + ["The only sentence of this document, at its very end."]
     return [wrapped, bullets, mixed, one_line, no_spaces, empty]
+
+
+def phrase_lines(lexicon) -> list[str]:
+    """Lines built around every phrase of the packs: glued to letters, next to phrases of other
+    scripts, in capitals, with dates and numbers: the shapes where phrase lookup can go wrong."""
+    phrases = sorted({p for items in lexicon.phrases.values() for p in items})
+    out = []
+    for k, phrase in enumerate(phrases):
+        other = phrases[(k * 7919) % len(phrases)]
+        out += [phrase, f"x{phrase}", f"{phrase}x", f"{phrase}{other}", f"{other} {phrase}: 2024-03-01 12:00",
+                phrase.upper(), f"新闻{phrase}新闻", f"Новости {phrase} | {other}", f"- {phrase} (3)",
+                f"{phrase} " + "word " * 12]
+    return out
 
 
 def documents(paths: list[str]) -> list[tuple[str, list[str]]]:
@@ -89,12 +103,22 @@ def main(argv=None) -> int:
     ap.add_argument("--timing-set", help="time only the documents of this set (default: the first one)")
     args = ap.parse_args(argv)
 
-    old_chrome, old_lexicon_mod = load_at_ref(args.ref)
+    chrome_lines = importlib.import_module("pipeline.steps.chrome_lines")
+    old_chrome, old_lines, old_lexicon_mod = load_at_ref(args.ref)
     old_lexicon, new_lexicon = old_lexicon_mod.load_lexicon(), chrome_lexicon.load_lexicon()
     settings = ChromeConfig()
     docs = documents(args.data)
     pages = pathological_pages()
+    distinct = sorted({line for _, lines in docs for line in lines} | set(phrase_lines(new_lexicon)))
     differ = 0
+    for line in distinct:  # the per-line parts alone, on every distinct line (a finer check)
+        if tuple(old_lines.line_features(line)) != tuple(chrome_lines.line_features(line)) \
+                or old_lexicon.match(line) != new_lexicon.match(line):
+            differ += 1
+            print(f"DIFFERENT line {line[:200]!r}: features {tuple(old_lines.line_features(line))} vs "
+                  f"{tuple(chrome_lines.line_features(line))}, phrase {old_lexicon.match(line)} vs {new_lexicon.match(line)}")
+    print(f"lines: {len(distinct) - differ} identical, {differ} different (features, phrase category)")
+    differ_lines, differ = differ, 0
     for name, lines in docs + [(f"pathological/{i}", p) for i, p in enumerate(pages)]:
         old = as_tuple(old_chrome.classify(lines, old_lexicon, settings))
         new = as_tuple(chrome.classify(lines, new_lexicon, settings))
@@ -126,7 +150,7 @@ def main(argv=None) -> int:
         for label in ("old", "new"):
             print(f"-- speed {label}: {size / 1e6:.2f} MB in {best[label]:.2f} s = "
                   f"{size / 1e6 / best[label]:.2f} MB/s (one core, CPU time, {os.path.basename(timing)})")
-    return 1 if differ else 0
+    return 1 if differ or differ_lines else 0
 
 
 if __name__ == "__main__":

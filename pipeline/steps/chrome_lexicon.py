@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional
 
 import yaml
 
@@ -49,7 +49,7 @@ class Lexicon:
     phrases: dict[str, list[str]] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
     _patterns: dict[str, re.Pattern] = field(default_factory=dict, repr=False)
-    _index: Optional[tuple[re.Pattern, dict[str, str]]] = field(default=None, repr=False)
+    _index: Optional[tuple[tuple[re.Pattern, ...], Optional[re.Pattern], dict[str, str]]] = field(default=None, repr=False)
 
     def add(self, data: dict, origin: str) -> None:
         if not isinstance(data, dict) or not isinstance(data.get("phrases"), dict):
@@ -71,14 +71,19 @@ class Lexicon:
                 self._patterns[category] = re.compile("|".join(_phrase_pattern(p) for p in ordered), re.I)
         return self._patterns
 
-    def _phrase_index(self) -> tuple[re.Pattern, dict[str, str]]:
-        """One trie-shaped regex over all lower-cased phrases (fast to scan) + phrase -> category."""
+    def _phrase_index(self) -> tuple[tuple[re.Pattern, ...], Optional[re.Pattern], dict[str, str]]:
+        """Trie-shaped regexes over all lower-cased phrases, one per script band of the first
+        character (fast to scan), the Latin band's alone (for ASCII lines), and phrase -> category."""
         if self._index is None:
             category_of: dict[str, str] = {}
             for category in CATEGORIES:
                 for phrase in self.phrases.get(category, []):
                     category_of.setdefault(phrase.lower(), category)
-            self._index = (re.compile(_trie_regex(sorted(category_of))), category_of)
+            bands: dict[int, list[str]] = {}
+            for phrase in sorted(category_of):
+                bands.setdefault(_script_band(phrase[0]), []).append(phrase)
+            patterns = {band: re.compile(_trie_regex(items)) for band, items in sorted(bands.items())}
+            self._index = (tuple(patterns.values()), patterns.get(0), category_of)
         return self._index
 
     def match(self, line: str, width: Optional[int] = None) -> Optional[str]:
@@ -94,9 +99,13 @@ class Lexicon:
         width = display_width(text) if width is None else width
         if width > 80:
             return None
-        pattern, category_of = self._phrase_index()
+        patterns, latin, category_of = self._phrase_index()
         lower = text.lower()
-        for m in pattern.finditer(lower):
+        if lower.isascii():
+            found = latin.finditer(lower) if latin is not None else ()
+        else:
+            found = _union_finditer(patterns, lower)
+        for m in found:
             phrase = m.group(0)
             start, end = m.span()
             if phrase[0].isalnum() and ord(phrase[0]) < 0x2E80 and start > 0 and _wordlike(lower[start - 1]):
@@ -116,6 +125,39 @@ class Lexicon:
             return None
         rest = line[m.end():].strip(" :：|-—()（）[]【】")
         return rest or None
+
+
+# Script bands of a phrase's first character: Latin (ASCII, Latin-1, Latin Extended), Greek and
+# Cyrillic, everything else (CJK, kana, Hangul, fullwidth forms). One trie over all phrases makes the
+# regex engine try each of ~180 first characters at every candidate position; per band it tries ~30.
+_BAND_LIMITS = (0x250, 0x530)
+
+
+def _script_band(ch: str) -> int:
+    code = ord(ch)
+    return next((band for band, limit in enumerate(_BAND_LIMITS) if code < limit), len(_BAND_LIMITS))
+
+
+def _union_finditer(patterns: tuple[re.Pattern, ...], text: str) -> Iterator[re.Match]:
+    """The matches `finditer` of the alternation of `patterns` would give (leftmost first, then on
+    from the end of the previous one), when no two patterns can match at the same position (their
+    first characters differ) and none matches the empty string."""
+    if len(patterns) == 1:
+        yield from patterns[0].finditer(text)
+        return
+    pending = [pattern.search(text) for pattern in patterns]
+    pos = 0
+    while True:
+        best = None
+        for k, m in enumerate(pending):
+            if m is not None and m.start() < pos:
+                m = pending[k] = patterns[k].search(text, pos)
+            if m is not None and (best is None or m.start() < best.start()):
+                best = m
+        if best is None:
+            return
+        yield best
+        pos = best.end()
 
 
 def _wordlike(ch: str) -> bool:
