@@ -62,6 +62,26 @@ def pathological_pages() -> list[list[str]]:
     return [wrapped, bullets, mixed, one_line, no_spaces, empty]
 
 
+# Shapes of dates, times, separators, URLs, bullets and marks that the per-line features look for.
+EDGE_SHAPES = (
+    "12:30", "7:37 PM", "23：59：01", "12时30分", "2024-03-01", "2024年3月1日", "01.03.2024", "3/1/24", "1.3.2024.",
+    "16 January 2012", "Jan 16, 2012", "4 янв 2020", "21 Δεκέμβρη 2011", "1999", "2024", "20245", "x2024",
+    "a | b", "a|b", "x - y", "a / b", "首页 → 财经", "»", "·", "http://a.b", "HTTPS://X", "www.x", "mail a@b.com",
+    "site.com", "x.de.", "(c) 2020", "(C)2020", "© Foo", "COPYRİGHT", "ſhare", "•", "1.", "1、", "[tag]", "【标签】",
+    "- item", "By Jane Doe", "作者：李", "Автор: Иван", "ends.", "ends。", "asks?」", "colon:", "冒号：", "", "  ",
+    "新闻", "Новости", "Ειδήσεις", "한국어", "ニュース", "½²", "١٢:٣٠", "x_y", "3.14", "a,b", "a, b; c: d. e",
+)
+
+
+def edge_lines() -> list[str]:
+    """Every pair of EDGE_SHAPES, glued and spaced, and each shape in a sentence."""
+    out = [f"{a}{b}" for a in EDGE_SHAPES for b in EDGE_SHAPES]
+    out += [f"{a} {b}" for a in EDGE_SHAPES for b in EDGE_SHAPES]
+    out += [f"The minister said on {a} that the plan, agreed {b}, would go ahead." for a in EDGE_SHAPES
+            for b in EDGE_SHAPES[::7]]
+    return out
+
+
 def phrase_lines(lexicon) -> list[str]:
     """Lines built around every phrase of the packs: glued to letters, next to phrases of other
     scripts, in capitals, with dates and numbers: the shapes where phrase lookup can go wrong."""
@@ -109,7 +129,7 @@ def main(argv=None) -> int:
     settings = ChromeConfig()
     docs = documents(args.data)
     pages = pathological_pages()
-    distinct = sorted({line for _, lines in docs for line in lines} | set(phrase_lines(new_lexicon)))
+    distinct = sorted({line for _, lines in docs for line in lines} | set(phrase_lines(new_lexicon)) | set(edge_lines()))
     differ = 0
     for line in distinct:  # the per-line parts alone, on every distinct line (a finer check)
         if tuple(old_lines.line_features(line)) != tuple(chrome_lines.line_features(line)) \

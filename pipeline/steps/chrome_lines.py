@@ -90,36 +90,51 @@ class LineFeatures(NamedTuple):  # a tuple: cheap to build for every line of a p
                 or (self.has_time and self.width <= 20 and self.date_share >= 0.25))
 
 
+# Cheap exact gates: a regex runs only on lines holding a character every one of its matches needs.
+_NON_WIDE_RUNS_RE = re.compile("[^" + WIDE_RE.pattern[1:-1] + "]+")
+_NON_LETTER_RUNS_RE = re.compile(r"[\W\d_]+")
+_DATE_MARKS_RE = re.compile(r"[-/.年]")          # every DATE_RE match has one
+_TIME_MARKS_RE = re.compile(r"[:：时]")           # every TIME_RE match has one
+_SPACED_YEAR_RE = re.compile(r"\s(?:19|20)\d\d(?!\d)")  # every WORD_DATE_RE match ends with one
+_SEPARATOR_MARKS_RE = re.compile(r"[|/→>»·-]")   # every SEPARATOR_RE match has one
+_URL_MARKS_RE = re.compile(r"[.@:]")             # every URL_RE match has one
+_EMPTY_FEATURES = LineFeatures(0, 0, False, 0, False, False, 0.0, False, 0, False)
+_new_features = tuple.__new__
+
+
 def line_features(line: str) -> LineFeatures:
     text = line.strip()
     if not text:
-        return LineFeatures(0, 0, False, 0, False, False, 0.0, False, 0, False)
-    ascii_only = text.isascii()
-    width = len(text) if ascii_only else len(text) + len(WIDE_RE.findall(text))
+        return _EMPTY_FEATURES
+    width = len(text)
+    if not text.isascii():
+        width += len(_NON_WIDE_RUNS_RE.sub("", text))
     has_date = has_time = False
     date_share = 0.0
     if DIGIT_RE.search(text):
-        dates = DATE_RE.findall(text)
-        if YEAR_RE.search(text):  # month-name dates always carry a year; the regex is slow
+        dates = DATE_RE.findall(text) if _DATE_MARKS_RE.search(text) else []
+        if _SPACED_YEAR_RE.search(text):  # month-name dates always carry a year; the regex is slow
             dates += WORD_DATE_RE.findall(text)
-        times = TIME_RE.findall(text)
+        times = TIME_RE.findall(text) if _TIME_MARKS_RE.search(text) else []
         has_date, has_time = bool(dates), bool(times)
         if dates or times:
             date_share = min(1.0, sum(display_width(s) for s in dates + times) / width)
-    return LineFeatures(
-        width=width,
-        letters=len(LETTER_RE.findall(text, 0, 16)),
-        final=ends_sentence(text),
-        inner_punct=len(INNER_PUNCT_RE.findall(text)) if width >= 50 else 0,
-        has_date=has_date,
-        has_time=has_time,
-        date_share=date_share,
-        bullet=BULLET_RE.match(text) is not None,
-        separators=len(SEPARATOR_RE.findall(text)),
-        url=URL_RE.search(text) is not None,
-        colon_end=text.endswith((":", "：")),
-        byline=width <= 80 and BYLINE_RE.match(text) is not None,
-    )
+    head = text[:16]
+    letters = len(head) if head.isalpha() else len(_NON_LETTER_RUNS_RE.sub("", head))
+    return _new_features(LineFeatures, (
+        width,
+        letters,
+        ends_sentence(text),
+        len(INNER_PUNCT_RE.findall(text)) if width >= 50 else 0,
+        has_date,
+        has_time,
+        date_share,
+        BULLET_RE.match(text) is not None,
+        len(SEPARATOR_RE.findall(text)) if _SEPARATOR_MARKS_RE.search(text) else 0,
+        _URL_MARKS_RE.search(text) is not None and URL_RE.search(text) is not None,
+        text.endswith((":", "：")),
+        width <= 80 and BYLINE_RE.match(text) is not None,
+    ))
 
 
 _NOT_ALNUM_RE = re.compile(r"[\W_]+")
