@@ -7,7 +7,8 @@ Loads pipeline/steps/chrome*.py as they are at `--ref` (via `git show`, under an
 beside the working tree's modules, runs both `classify` over every document of the given sets (the
 text field of any record: text_dump, text, html) plus seeds/ and a few pathological pages, and
 compares removed lines with their rules, body span, title and metadata. Then times both over the
-same documents, interleaved, in one run (CPU time, one core), so machine load affects both alike.
+same documents, interleaved, in one run (CPU time, one core), so machine load affects both alike;
+each timed pass starts with an empty line cache.
 Exit status 1 when any decision differs.
 """
 from __future__ import annotations
@@ -51,7 +52,7 @@ def load_at_ref(ref: str):
 def pathological_pages() -> list[list[str]]:
     """Pages the README promises to handle in linear time, and repeated-line shapes."""
     sentence = "the quick brown fox jumps over the lazy dog while the reporter, tired, files copy"
-    wrapped = [sentence[:70]] * 20000  # ~1.4 MB single hard-wrapped paragraph
+    wrapped = [f"{sentence[:62]} {i:07d}" for i in range(20000)]  # ~1.4 MB single hard-wrapped paragraph
     bullets = [f"- Headline number {i} about the market 2024-03-{i % 28 + 1:02d} 12:{i % 60:02d}" for i in range(50000)]
     menu = ["Home | News | Sport | Weather", "Share", "Print", "Related news"]
     mixed = (menu * 50 + ["A long paragraph of the article, with commas, and a full stop at its end."] * 30
@@ -68,7 +69,7 @@ EDGE_SHAPES = (
     "16 January 2012", "Jan 16, 2012", "4 янв 2020", "21 Δεκέμβρη 2011", "1999", "2024", "20245", "x2024",
     "a | b", "a|b", "x - y", "a / b", "首页 → 财经", "»", "·", "http://a.b", "HTTPS://X", "www.x", "mail a@b.com",
     "site.com", "x.de.", "(c) 2020", "(C)2020", "© Foo", "COPYRİGHT", "ſhare", "•", "1.", "1、", "[tag]", "【标签】",
-    "- item", "By Jane Doe", "作者：李", "Автор: Иван", "ends.", "ends。", "asks?」", "colon:", "冒号：", "", "  ",
+    "- item", "Copyright", "copyrıght", "(c)", "By Jane Doe", "作者：李", "Автор: Иван", "ends.", "ends。", "asks?」", "colon:", "冒号：", "", "  ",
     "新闻", "Новости", "Ειδήσεις", "한국어", "ニュース", "½²", "١٢:٣٠", "x_y", "3.14", "a,b", "a, b; c: d. e",
 )
 
@@ -109,6 +110,22 @@ def documents(paths: list[str]) -> list[tuple[str, list[str]]]:
     return docs
 
 
+def line_facts(chrome_module, lexicon, line: str) -> tuple:
+    """A line's features (with the prose/timestamp verdicts) and its phrase category, alone and as
+    the only line of a page (where the copyright sign counts too)."""
+    f = chrome_module.line_features(line)
+    units = chrome_module.build_units([line], lexicon)
+    return ({**f._asdict(), "prose": f.prose, "timestamped": f.timestamped}, lexicon.match(line),
+            units[0].category if units else None)
+
+
+def cold(lexicon):
+    """The lexicon with its line cache (if it has one) emptied: timings start from nothing seen."""
+    if hasattr(lexicon, "line_cache"):
+        lexicon.line_cache.clear()
+    return lexicon
+
+
 def as_tuple(decision) -> tuple:
     return (sorted(decision.removed.items()), decision.body, decision.title, sorted(decision.meta.items()))
 
@@ -123,8 +140,7 @@ def main(argv=None) -> int:
     ap.add_argument("--timing-set", help="time only the documents of this set (default: the first one)")
     args = ap.parse_args(argv)
 
-    chrome_lines = importlib.import_module("pipeline.steps.chrome_lines")
-    old_chrome, old_lines, old_lexicon_mod = load_at_ref(args.ref)
+    old_chrome, _, old_lexicon_mod = load_at_ref(args.ref)
     old_lexicon, new_lexicon = old_lexicon_mod.load_lexicon(), chrome_lexicon.load_lexicon()
     settings = ChromeConfig()
     docs = documents(args.data)
@@ -132,11 +148,10 @@ def main(argv=None) -> int:
     distinct = sorted({line for _, lines in docs for line in lines} | set(phrase_lines(new_lexicon)) | set(edge_lines()))
     differ = 0
     for line in distinct:  # the per-line parts alone, on every distinct line (a finer check)
-        if tuple(old_lines.line_features(line)) != tuple(chrome_lines.line_features(line)) \
-                or old_lexicon.match(line) != new_lexicon.match(line):
+        old_line, new_line = line_facts(old_chrome, old_lexicon, line), line_facts(chrome, new_lexicon, line)
+        if old_line != new_line:
             differ += 1
-            print(f"DIFFERENT line {line[:200]!r}: features {tuple(old_lines.line_features(line))} vs "
-                  f"{tuple(chrome_lines.line_features(line))}, phrase {old_lexicon.match(line)} vs {new_lexicon.match(line)}")
+            print(f"DIFFERENT line {line[:200]!r}:\n  old {old_line}\n  new {new_line}")
     print(f"lines: {len(distinct) - differ} identical, {differ} different (features, phrase category)")
     differ_lines, differ = differ, 0
     for name, lines in docs + [(f"pathological/{i}", p) for i, p in enumerate(pages)]:
@@ -150,6 +165,7 @@ def main(argv=None) -> int:
 
     for i, page in enumerate(pages):
         for label, mod, lex in (("old", old_chrome, old_lexicon), ("new", chrome, new_lexicon)):
+            lex = cold(lex)
             started = time.process_time()
             mod.classify(page, lex, settings)
             print(f"pathological page {i} ({len(page)} lines, {sum(len(l) + 1 for l in page) / 1e6:.2f} MB): "
@@ -163,6 +179,7 @@ def main(argv=None) -> int:
         best = {"old": float("inf"), "new": float("inf")}
         for _ in range(args.repeat):
             for label, mod, lex in (("old", old_chrome, old_lexicon), ("new", chrome, new_lexicon)):
+                lex = cold(lex)
                 started = time.process_time()
                 for lines in timed:
                     mod.classify(lines, lex, settings)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Optional
 
 from pipeline.config import ChromeConfig
@@ -36,6 +37,8 @@ from pipeline.steps.chrome_lines import (
 MAX_UNIT_CHARS = 4000
 
 COPYRIGHT_SIGN_RE = re.compile(r"©|\(c\)\s*(?:19|20)\d\d|\bcopyright\b", re.I)
+# in every COPYRIGHT_SIGN_RE match (a cheap test first; only ASCII y/r fold to y/r ignoring case)
+_COPYRIGHT_MARKS_RE = re.compile(r"[©(]|[yY][rR]")
 
 # Rule names, one per kind of line removed.
 HEADER = "chrome.header"
@@ -51,7 +54,7 @@ def chrome_rule(category: str) -> str:
     return LATEST_LIST if category == "latest_list" else f"chrome.{category}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """One unit of the page: an input line, or several when a paragraph was hard-wrapped."""
 
@@ -59,6 +62,8 @@ class Line:
     text: str
     f: LineFeatures
     category: Optional[str]
+    prose: bool         # f.prose and f.timestamped, read many times per line by the body search
+    timestamped: bool
     repeated: bool = False  # the same short line occurs elsewhere in the document (rubric labels)
 
     @property
@@ -95,34 +100,81 @@ def _wrap_width(raw_lines, feats) -> int:
     return widths[len(widths) // 2] if len(widths) >= 4 else 0
 
 
+# What build_units works out for one line depends only on its text and the phrase packs, and menus,
+# labels and footers recur from page to page of a site: short lines' results are kept in the
+# lexicon's line cache (emptied when it holds CACHE_MAX_LINES lines).
+CACHE_MAX_LINES = 50_000
+CACHE_MAX_CHARS = 200
+_UNSET = object()
+
+
+class _LineFacts:
+    """A line's features, prose/timestamp verdicts, phrase category and repeat key (the last two
+    worked out when first needed: a continuation line of a wrapped paragraph needs neither)."""
+
+    __slots__ = ("f", "prose", "timestamped", "category", "key")
+
+    def __init__(self, f: LineFeatures):
+        self.f, self.prose, self.timestamped = f, f.prose, f.timestamped
+        self.category = _UNSET
+        self.key = None
+
+
+def _line_facts(raw_lines, skip: frozenset[int], cache: dict) -> list[Optional[_LineFacts]]:
+    """_LineFacts for every line (None for blank and skipped lines), from the cache when seen before."""
+    if len(cache) >= CACHE_MAX_LINES:
+        cache.clear()
+    facts: list[Optional[_LineFacts]] = []
+    for text in raw_lines:
+        fact = cache.get(text, _UNSET)
+        if fact is _UNSET:
+            fact = _LineFacts(line_features(text)) if text.strip() else None
+            if len(text) <= CACHE_MAX_CHARS:
+                cache[text] = fact
+        facts.append(fact)
+    if skip:
+        for i in skip:
+            if i < len(facts):
+                facts[i] = None
+    return facts
+
+
 def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset()) -> list[Line]:
     """Non-blank lines as units, hard-wrapped paragraph lines joined into one unit."""
-    feats = [None if i in skip or not text.strip() else line_features(text) for i, text in enumerate(raw_lines)]
+    facts = _line_facts(raw_lines, skip, lexicon.line_cache)
+    feats = [None if fact is None else fact.f for fact in facts]
     wrap = _wrap_width(raw_lines, feats)
     units: list[Line] = []
     counts: dict[str, int] = {}
     short: list[tuple[Line, str]] = []
     for i, text in enumerate(raw_lines):
-        f = feats[i]
-        if f is None:
+        fact = facts[i]
+        if fact is None:
             continue
+        f = fact.f
         if (i > 0 and feats[i - 1] is not None and len(units[-1].text) < MAX_UNIT_CHARS
                 and _continues(raw_lines[i - 1], feats[i - 1], text, f, wrap)):
             last = units[-1]
             joined = last.text.rstrip() + " " + text.strip()
             jf = line_features(joined)
-            units[-1] = Line(last.indices + [i], joined, jf, lexicon.match(joined, jf.width))
+            units[-1] = Line(last.indices + [i], joined, jf, lexicon.match(joined, jf.width), jf.prose, jf.timestamped)
             continue
-        category = lexicon.match(text, f.width)
-        if category is None and COPYRIGHT_SIGN_RE.search(text):
-            category = "copyright"
-        units.append(Line([i], text, f, category))
+        category = fact.category
+        if category is _UNSET:
+            category = lexicon.match(text, f.width)
+            if category is None and _COPYRIGHT_MARKS_RE.search(text) and COPYRIGHT_SIGN_RE.search(text):
+                category = "copyright"
+            fact.category = category
+        unit = Line([i], text, f, category, fact.prose, fact.timestamped)
+        units.append(unit)
         if f.width <= 40:
-            key = normalise_line(text)
+            key = fact.key
+            if key is None:
+                key = fact.key = normalise_line(text)
             counts[key] = counts.get(key, 0) + 1
-            short.append((units[-1], key))
+            short.append((unit, key))
     for unit, key in short:
-        if counts[key] > 1 and len(unit.indices) == 1 and not unit.f.prose:
+        if counts[key] > 1 and len(unit.indices) == 1 and not unit.prose:
             unit.repeated = True
     return units
 
@@ -143,7 +195,7 @@ def _penalty(line: Line, settings: ChromeConfig) -> float:
         cost += 40
     if line.repeated and line.category != "advertisement":
         cost += settings.repeated_line_penalty
-    if f.timestamped:
+    if line.timestamped:
         cost += settings.timestamp_penalty
     if f.bullet:
         cost += 20
@@ -160,15 +212,15 @@ def _values(lines: list[Line], settings: ChromeConfig) -> list[float]:
     introduced = False  # inside a list introduced by a sentence ending in a colon
     for pos, line in enumerate(lines):
         lead_in = _introduces_list(line)
-        introduced = introduced and line.f.bullet and line.category is None and not line.f.timestamped
-        if introduced or (lead_in and not line.f.prose):
+        introduced = introduced and line.f.bullet and line.category is None and not line.timestamped
+        if introduced or (lead_in and not line.prose):
             values.append(0.0)  # an in-article list costs nothing; it stays only between prose
-        elif line.f.prose and not _ends_article(line):
+        elif line.prose and not _ends_article(line):
             # mild position prior: prose in the last half of the page (footers, comments, legal
             # notices) counts less, down to `tail_weight` at the very end
             late = max(0.0, (pos / n - 0.5) * 2)
             v = float(min(line.f.width, 800)) * (1 - (1 - settings.tail_weight) * late)
-            alone = (pos == 0 or not lines[pos - 1].f.prose) and (pos + 1 == len(lines) or not lines[pos + 1].f.prose)
+            alone = (pos == 0 or not lines[pos - 1].prose) and (pos + 1 == len(lines) or not lines[pos + 1].prose)
             values.append(v * settings.isolated_prose_weight if alone else v)
         else:
             values.append(-_penalty(line, settings))
@@ -179,8 +231,10 @@ def _values(lines: list[Line], settings: ChromeConfig) -> list[float]:
 def _introduces_list(line: Line) -> bool:
     """'The bins will be collected on alternate weeks:' - a sentence leading into a list."""
     f = line.f
+    if not f.colon_end:
+        return False
     wide = f.width > len(line.text.strip())
-    return (f.colon_end and line.category is None and f.width >= 30 and not f.bullet
+    return (line.category is None and f.width >= 30 and not f.bullet
             and (wide or len(line.text.split()) >= 4))
 
 
@@ -205,11 +259,11 @@ def find_body(lines: list[Line], settings: ChromeConfig) -> Optional[tuple[int, 
     total = sum(max(0.0, v) for v in values[first:last + 1])
     for pos in range(first, last + 1):
         line = lines[pos]
-        if _ends_article(line) and not line.f.prose and prose_before >= max(200.0, 0.4 * total):
+        if _ends_article(line) and not line.prose and prose_before >= max(200.0, 0.4 * total):
             last = pos - 1
             break
         prose_before += max(0.0, values[pos])
-    while last > first and not lines[last].f.prose:
+    while last > first and not lines[last].prose:
         last -= 1
     return first, last
 
@@ -218,7 +272,7 @@ def _headline_like(line: Line) -> bool:
     """Could be a title: a line of words, not a label, timestamp, byline, list item, URL or menu."""
     f = line.f
     text = line.text.strip()
-    if not (f.letters >= 4 and f.width <= 240 and line.category is None and not f.timestamped
+    if not (f.letters >= 4 and f.width <= 240 and line.category is None and not line.timestamped
             and not f.bullet and not f.byline and f.separators < 2 and not f.url):
         return False
     if text.endswith((":", "：", ",", "，", "|")):
@@ -240,7 +294,7 @@ def find_title(lines: list[Line], first: int, settings: ChromeConfig) -> Optiona
     lo = max(0, first - settings.max_title_distance)
     above = list(range(first - 1, lo - 1, -1))
     for pos in above:  # headline above a dateline (skipping labels and short bits between them)
-        if lines[pos].f.timestamped or (lines[pos].f.has_date and lines[pos].f.width < 60):
+        if lines[pos].timestamped or (lines[pos].f.has_date and lines[pos].f.width < 60):
             for cand in range(pos - 1, max(lo, pos - 4) - 1, -1):
                 if _headline_like(lines[cand]):
                     return cand
@@ -253,7 +307,7 @@ def find_title(lines: list[Line], first: int, settings: ChromeConfig) -> Optiona
             return pos
     head = lines[first]
     if (first + 1 < len(lines) and _headline_like(head) and not head.f.final
-            and head.f.width <= 120 and lines[first + 1].f.prose):
+            and head.f.width <= 120 and lines[first + 1].prose):
         return first
     return None
 
@@ -261,28 +315,28 @@ def find_title(lines: list[Line], first: int, settings: ChromeConfig) -> Optiona
 def _is_sidebar_pair(lines: list[Line], pos: int) -> bool:
     """A timestamped line, or a headline followed by its own shortened copy with a timestamp."""
     line = lines[pos]
-    if line.f.timestamped:
+    if line.timestamped:
         return True
-    if pos + 1 < len(lines) and lines[pos + 1].f.timestamped:
+    if pos + 1 < len(lines) and lines[pos + 1].timestamped:
         nxt = DATETIME_RE.sub("", lines[pos + 1].text)
         if is_near_repeat(normalise_line(nxt), normalise_line(line.text)):
             return True
         # a headline whose timestamped follower sits among other timestamped items
         near = lines[max(0, pos - 6):pos + 8]
-        return sum(1 for l in near if l.f.timestamped) >= 3 and not line.f.prose
+        return sum(1 for l in near if l.timestamped) >= 3 and not line.prose
     return False
 
 
-def _name_outside(lines: list[Line], positions: list[int], default: str) -> dict[int, str]:
-    """Rule names for lines outside the body: by phrase category, sidebar pairs, lists, else `default`."""
+def _name_outside(lines: list[Line], positions: list[int], default: str, runs: list[int]) -> dict[int, str]:
+    """Rule names for lines outside the body: by phrase category, sidebar pairs, lists (`runs`: the
+    bullet run lengths), else `default`."""
     names: dict[int, str] = {}
     in_list = False
-    runs = _bullet_runs(lines)
     for pos in positions:
         line = lines[pos]
         if line.category == "latest_list":
             in_list = True
-        elif not line.f.bullet and line.category is None and not line.f.timestamped:
+        elif not line.f.bullet and line.category is None and not line.timestamped:
             in_list = in_list and line.f.width <= 4
         if _is_sidebar_pair(lines, pos):
             names[pos] = SIDEBAR
@@ -302,15 +356,10 @@ def _name_outside(lines: list[Line], positions: list[int], default: str) -> dict
 
 def _bullet_runs(lines: list[Line]) -> list[int]:
     """For every position, the length of the run of consecutive bullet lines it belongs to (0 if none)."""
-    runs = [0] * len(lines)
-    pos = 0
-    while pos < len(lines):
-        end = pos
-        while end < len(lines) and lines[end].f.bullet:
-            end += 1
-        for p in range(pos, end):
-            runs[p] = end - pos
-        pos = max(end, pos + 1)
+    runs: list[int] = []
+    for bullet, group in groupby(line.f.bullet for line in lines):
+        size = sum(1 for _ in group)
+        runs.extend([size if bullet else 0] * size)
     return runs
 
 
@@ -319,18 +368,18 @@ def _name_inside(lines: list[Line], first: int, last: int, settings: ChromeConfi
     names: dict[int, str] = {}
     pos = first
     while pos <= last:
-        if lines[pos].f.prose:
+        if lines[pos].prose:
             pos += 1
             continue
         end = pos
-        while end + 1 <= last and not lines[end + 1].f.prose:
+        while end + 1 <= last and not lines[end + 1].prose:
             end += 1
         block = range(pos, end + 1)
         for p in block:
             line = lines[p]
             if line.category is not None:
                 names[p] = chrome_rule(line.category)
-            elif line.f.timestamped or (line.f.has_date and line.f.date_share > 0.5):
+            elif line.timestamped or (line.f.has_date and line.f.date_share > 0.5):
                 names[p] = DATELINE
             elif line.f.byline:
                 names[p] = BYLINE
@@ -424,7 +473,7 @@ def recover_metadata(lines: list[Line], first: int, last: int, title: Optional[i
     after = list(range(last + 1, min(len(lines), last + 8)))
     for pos in near + after:
         line = lines[pos]
-        if pos in range(first, last + 1) and line.f.prose:
+        if pos in range(first, last + 1) and line.prose:
             continue
         if "date" not in meta and line.f.has_date:
             date = normalise_date(line.text)
@@ -467,15 +516,16 @@ def classify(raw_lines: tuple[str, ...] | list[str], lexicon: Lexicon,
     first, last = span
     title = find_title(lines, first, settings)
     names: dict[int, str] = {}
-    names.update(_name_outside(lines, [p for p in range(0, first) if p != title], HEADER))
-    names.update(_name_outside(lines, list(range(last + 1, len(lines))), FOOTER))
+    runs = _bullet_runs(lines)
+    names.update(_name_outside(lines, [p for p in range(0, first) if p != title], HEADER, runs))
+    names.update(_name_outside(lines, list(range(last + 1, len(lines))), FOOTER, runs))
     # the dateline: a dated line just above the body (below or near the title), not a sidebar item
     top = title if title is not None and title < first else first
     for pos in range(max(0, top - 3), first):
         line = lines[pos]
         if pos != title and line.f.has_date and line.f.width <= 80 and line.category in (None, "source_label") \
                 and not (pos > 0 and names.get(pos - 1) == SIDEBAR and pos - 1 != title
-                         and _is_sidebar_pair(lines, pos - 1) and not lines[pos - 1].f.timestamped):
+                         and _is_sidebar_pair(lines, pos - 1) and not lines[pos - 1].timestamped):
             names[pos] = DATELINE
         elif pos != title and line.f.byline and names.get(pos) == HEADER:
             names[pos] = BYLINE

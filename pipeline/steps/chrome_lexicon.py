@@ -50,6 +50,12 @@ class Lexicon:
     sources: list[str] = field(default_factory=list)
     _patterns: dict[str, re.Pattern] = field(default_factory=dict, repr=False)
     _index: Optional[tuple[tuple[re.Pattern, ...], Optional[re.Pattern], dict[str, str]]] = field(default=None, repr=False)
+    # what the chrome classifier worked out for a line's text with these packs (chrome.build_units)
+    line_cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        """Pickled (to Beam workers) without the line cache: it refills on the worker."""
+        return {**self.__dict__, "line_cache": {}}
 
     def add(self, data: dict, origin: str) -> None:
         if not isinstance(data, dict) or not isinstance(data.get("phrases"), dict):
@@ -63,6 +69,7 @@ class Lexicon:
         self.sources.append(origin)
         self._patterns = {}
         self._index = None
+        self.line_cache = {}
 
     def _compiled(self) -> dict[str, re.Pattern]:
         if not self._patterns:

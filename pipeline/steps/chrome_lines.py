@@ -93,11 +93,12 @@ class LineFeatures(NamedTuple):  # a tuple: cheap to build for every line of a p
 # Cheap exact gates: a regex runs only on lines holding a character every one of its matches needs.
 _NON_WIDE_RUNS_RE = re.compile("[^" + WIDE_RE.pattern[1:-1] + "]+")
 _NON_LETTER_RUNS_RE = re.compile(r"[\W\d_]+")
-_DATE_MARKS_RE = re.compile(r"[-/.年]")          # every DATE_RE match has one
-_TIME_MARKS_RE = re.compile(r"[:：时]")           # every TIME_RE match has one
+_DATE_MARKS_RE = re.compile(r"\d\s*[-/.年]\s*\d")  # in every DATE_RE match
+_TIME_MARKS_RE = re.compile(r"\d\s*[:：时]\s*[0-5]\d")  # in every TIME_RE match
 _SPACED_YEAR_RE = re.compile(r"\s(?:19|20)\d\d(?!\d)")  # every WORD_DATE_RE match ends with one
 _SEPARATOR_MARKS_RE = re.compile(r"[|/→>»·-]")   # every SEPARATOR_RE match has one
-_URL_MARKS_RE = re.compile(r"[.@:]")             # every URL_RE match has one
+# every URL_RE match has one (case-insensitive matching folds none of these letters to other ones)
+_URL_MARKS_RE = re.compile(r"://|@|[wW]\.|\.[cnordpgCNORDPG]")
 _EMPTY_FEATURES = LineFeatures(0, 0, False, 0, False, False, 0.0, False, 0, False)
 _new_features = tuple.__new__
 
