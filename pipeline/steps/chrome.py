@@ -112,10 +112,12 @@ class _LineFacts:
     """A line's features, prose/timestamp verdicts, phrase category and repeat key (the last two
     worked out when first needed: a continuation line of a wrapped paragraph needs neither)."""
 
-    __slots__ = ("f", "prose", "timestamped", "category", "key")
+    __slots__ = ("f", "prose", "timestamped", "may_run_on", "category", "key")
 
     def __init__(self, f: LineFeatures):
         self.f, self.prose, self.timestamped = f, f.prose, f.timestamped
+        # the next line can carry on this one's sentence (see _continues)
+        self.may_run_on = not (f.final or f.width < 30 or f.bullet or self.timestamped)
         self.category = _UNSET
         self.key = None
 
@@ -145,20 +147,26 @@ def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset())
     feats = [None if fact is None else fact.f for fact in facts]
     wrap = _wrap_width(raw_lines, feats)
     units: list[Line] = []
+    joined: list[Line] = []  # units of several lines: their features are worked out once, at the end
     counts: dict[str, int] = {}
     short: list[tuple[Line, str]] = []
+    prev = None
     for i, text in enumerate(raw_lines):
         fact = facts[i]
         if fact is None:
+            prev = None
             continue
         f = fact.f
-        if (i > 0 and feats[i - 1] is not None and len(units[-1].text) < MAX_UNIT_CHARS
-                and _continues(raw_lines[i - 1], feats[i - 1], text, f, wrap)):
+        if (prev is not None and prev.may_run_on and len(units[-1].text) < MAX_UNIT_CHARS
+                and _continues(raw_lines[i - 1], prev.f, text, f, wrap)):
             last = units[-1]
-            joined = last.text.rstrip() + " " + text.strip()
-            jf = line_features(joined)
-            units[-1] = Line(last.indices + [i], joined, jf, lexicon.match(joined, jf.width), jf.prose, jf.timestamped)
+            if len(last.indices) == 1:
+                joined.append(last)
+            last.indices.append(i)
+            last.text = last.text.rstrip() + " " + text.strip()
+            prev = fact
             continue
+        prev = fact
         category = fact.category
         if category is _UNSET:
             category = lexicon.match(text, f.width)
@@ -173,6 +181,9 @@ def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset())
                 key = fact.key = normalise_line(text)
             counts[key] = counts.get(key, 0) + 1
             short.append((unit, key))
+    for unit in joined:
+        unit.f = jf = line_features(unit.text)
+        unit.category, unit.prose, unit.timestamped = lexicon.match(unit.text, jf.width), jf.prose, jf.timestamped
     for unit, key in short:
         if counts[key] > 1 and len(unit.indices) == 1 and not unit.prose:
             unit.repeated = True
