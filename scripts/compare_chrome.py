@@ -111,12 +111,12 @@ def documents(paths: list[str]) -> list[tuple[str, list[str]]]:
 
 
 def line_facts(chrome_module, lexicon, line: str) -> tuple:
-    """A line's features (with the prose/timestamp verdicts) and its phrase category, alone and as
-    the only line of a page (where the copyright sign counts too)."""
+    """A line's features (with the prose/timestamp verdicts), its phrase category alone and as the
+    only line of a page (where the copyright sign counts too), and its normalised form."""
     f = chrome_module.line_features(line)
     units = chrome_module.build_units([line], lexicon)
     return ({**f._asdict(), "prose": f.prose, "timestamped": f.timestamped}, lexicon.match(line),
-            units[0].category if units else None)
+            units[0].category if units else None, chrome_module.normalise_line(line))
 
 
 def cold(lexicon):
@@ -152,6 +152,13 @@ def main(argv=None) -> int:
         if old_line != new_line:
             differ += 1
             print(f"DIFFERENT line {line[:200]!r}:\n  old {old_line}\n  new {new_line}")
+    if hasattr(new_lexicon, "match_many"):  # the page-at-once lookup against line by line
+        widths = [chrome.line_features(line).width for line in distinct]
+        together = new_lexicon.match_many(distinct, widths)
+        for line, width, category in zip(distinct, widths, together):
+            if category != old_lexicon.match(line, width):
+                differ += 1
+                print(f"DIFFERENT line {line[:200]!r}: match_many {category} vs match {old_lexicon.match(line, width)}")
     print(f"lines: {len(distinct) - differ} identical, {differ} different (features, phrase category)")
     differ_lines, differ = differ, 0
     for name, lines in docs + [(f"pathological/{i}", p) for i, p in enumerate(pages)]:

@@ -62,7 +62,7 @@ class Line:
     text: str
     f: LineFeatures
     category: Optional[str]
-    prose: bool         # f.prose and f.timestamped, read many times per line by the body search
+    prose: bool         # f.prose and f.timestamped, read many times per unit by the body search
     timestamped: bool
     repeated: bool = False  # the same short line occurs elsewhere in the document (rubric labels)
 
@@ -108,32 +108,31 @@ CACHE_MAX_CHARS = 200
 _UNSET = object()
 
 
-class _LineFacts:
-    """A line's features, prose/timestamp verdicts, phrase category and repeat key (the last two
-    worked out when first needed: a continuation line of a wrapped paragraph needs neither)."""
-
-    __slots__ = ("f", "prose", "timestamped", "may_run_on", "category", "key")
-
-    def __init__(self, f: LineFeatures):
-        self.f, self.prose, self.timestamped = f, f.prose, f.timestamped
-        # the next line can carry on this one's sentence (see _continues)
-        self.may_run_on = not (f.final or f.width < 30 or f.bullet or self.timestamped)
-        self.category = _UNSET
-        self.key = None
-
-
-def _line_facts(raw_lines, skip: frozenset[int], cache: dict) -> list[Optional[_LineFacts]]:
-    """_LineFacts for every line (None for blank and skipped lines), from the cache when seen before."""
+def _line_facts(raw_lines, skip: frozenset[int], lexicon: Lexicon) -> list[Optional[list]]:
+    """[features, phrase category, repeat key] of every line (None for blank and skipped lines), from
+    the cache when seen before; the repeat key is worked out when first needed."""
+    cache = lexicon.line_cache
     if len(cache) >= CACHE_MAX_LINES:
         cache.clear()
-    facts: list[Optional[_LineFacts]] = []
+    facts: list[Optional[list]] = []
+    new_texts: list[str] = []
+    new_facts: list[list] = []
     for text in raw_lines:
         fact = cache.get(text, _UNSET)
         if fact is _UNSET:
-            fact = _LineFacts(line_features(text)) if text.strip() else None
+            fact = None
+            if text.strip():
+                fact = [line_features(text), None, None]
+                new_texts.append(text)
+                new_facts.append(fact)
             if len(text) <= CACHE_MAX_CHARS:
                 cache[text] = fact
         facts.append(fact)
+    categories = lexicon.match_many(new_texts, [fact[0].width for fact in new_facts])
+    for text, fact, category in zip(new_texts, new_facts, categories):
+        if category is None and _COPYRIGHT_MARKS_RE.search(text) and COPYRIGHT_SIGN_RE.search(text):
+            category = "copyright"
+        fact[1] = category
     if skip:
         for i in skip:
             if i < len(facts):
@@ -143,42 +142,36 @@ def _line_facts(raw_lines, skip: frozenset[int], cache: dict) -> list[Optional[_
 
 def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset()) -> list[Line]:
     """Non-blank lines as units, hard-wrapped paragraph lines joined into one unit."""
-    facts = _line_facts(raw_lines, skip, lexicon.line_cache)
-    feats = [None if fact is None else fact.f for fact in facts]
+    facts = _line_facts(raw_lines, skip, lexicon)
+    feats = [None if fact is None else fact[0] for fact in facts]
     wrap = _wrap_width(raw_lines, feats)
     units: list[Line] = []
     joined: list[Line] = []  # units of several lines: their features are worked out once, at the end
     counts: dict[str, int] = {}
     short: list[tuple[Line, str]] = []
-    prev = None
+    prev_f = None
     for i, text in enumerate(raw_lines):
         fact = facts[i]
         if fact is None:
-            prev = None
+            prev_f = None
             continue
-        f = fact.f
-        if (prev is not None and prev.may_run_on and len(units[-1].text) < MAX_UNIT_CHARS
-                and _continues(raw_lines[i - 1], prev.f, text, f, wrap)):
+        f = fact[0]
+        if (prev_f is not None and not (prev_f.final or prev_f.width < 30 or prev_f.bullet or prev_f.timestamped)
+                and len(units[-1].text) < MAX_UNIT_CHARS and _continues(raw_lines[i - 1], prev_f, text, f, wrap)):
             last = units[-1]
             if len(last.indices) == 1:
                 joined.append(last)
             last.indices.append(i)
             last.text = last.text.rstrip() + " " + text.strip()
-            prev = fact
+            prev_f = f
             continue
-        prev = fact
-        category = fact.category
-        if category is _UNSET:
-            category = lexicon.match(text, f.width)
-            if category is None and _COPYRIGHT_MARKS_RE.search(text) and COPYRIGHT_SIGN_RE.search(text):
-                category = "copyright"
-            fact.category = category
-        unit = Line([i], text, f, category, fact.prose, fact.timestamped)
+        prev_f = f
+        unit = Line([i], text, f, fact[1], f.prose, f.timestamped)
         units.append(unit)
         if f.width <= 40:
-            key = fact.key
+            key = fact[2]
             if key is None:
-                key = fact.key = normalise_line(text)
+                key = fact[2] = normalise_line(text)
             counts[key] = counts.get(key, 0) + 1
             short.append((unit, key))
     for unit in joined:
@@ -199,10 +192,10 @@ def _ends_article(line: Line) -> bool:
 def _penalty(line: Line, settings: ChromeConfig) -> float:
     """What a non-prose line costs the run of lines it sits in."""
     f = line.f
-    if _ends_article(line):
-        return settings.end_marker_penalty
     cost = 20 + min(f.width, 60) * 0.5
     if line.category is not None:
+        if _ends_article(line):
+            return settings.end_marker_penalty
         cost += 40
     if line.repeated and line.category != "advertisement":
         cost += settings.repeated_line_penalty
@@ -222,11 +215,11 @@ def _values(lines: list[Line], settings: ChromeConfig) -> list[float]:
     n = len(lines)
     introduced = False  # inside a list introduced by a sentence ending in a colon
     for pos, line in enumerate(lines):
-        lead_in = _introduces_list(line)
+        lead_in = line.f.colon_end and _introduces_list(line)
         introduced = introduced and line.f.bullet and line.category is None and not line.timestamped
         if introduced or (lead_in and not line.prose):
             values.append(0.0)  # an in-article list costs nothing; it stays only between prose
-        elif line.prose and not _ends_article(line):
+        elif line.prose and (line.category is None or not _ends_article(line)):
             # mild position prior: prose in the last half of the page (footers, comments, legal
             # notices) counts less, down to `tail_weight` at the very end
             late = max(0.0, (pos / n - 0.5) * 2)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Iterable, Iterator, Optional
+from bisect import bisect_right
+from typing import Iterable, Iterator, Optional, Sequence
 
 import yaml
 
@@ -109,20 +110,50 @@ class Lexicon:
         patterns, latin, category_of = self._phrase_index()
         lower = text.lower()
         if lower.isascii():
-            found = latin.finditer(lower) if latin is not None else ()
+            if latin is None or latin.search(lower) is None:
+                return None
+            found = latin.finditer(lower)
+        elif not any(pattern.search(lower) for pattern in patterns):
+            return None
         else:
             found = _union_finditer(patterns, lower)
-        for m in found:
-            phrase = m.group(0)
-            start, end = m.span()
-            if phrase[0].isalnum() and ord(phrase[0]) < 0x2E80 and start > 0 and _wordlike(lower[start - 1]):
-                continue
-            if phrase[-1].isalnum() and ord(phrase[-1]) < 0x2E80 and end < len(lower) and _wordlike(lower[end]):
-                continue
-            phrase_width = display_width(phrase)
-            if width - phrase_width <= max(24, phrase_width):
-                return category_of[phrase]
-        return None
+        return _first_category(lower, width, (m.span() for m in found), category_of)
+
+    def match_many(self, lines: Sequence[str], widths: Sequence[int]) -> list[Optional[str]]:
+        """[match(line, width) for each line], faster: the short lines are scanned together, one pass
+        per script band over all of them joined by line breaks (which no phrase spans, so each line
+        gets the same matches as alone; a line with matches in two bands is looked up alone)."""
+        patterns, _, category_of = self._phrase_index()
+        out: list[Optional[str]] = [None] * len(lines)
+        picked: list[int] = []
+        lowers: list[str] = []
+        for k, line in enumerate(lines):
+            if widths[k] <= 80:
+                text = line.strip()
+                if text:
+                    picked.append(k)
+                    lowers.append(text.lower())
+        joined = "\n".join(lowers)
+        if not lowers or joined.count("\n") != len(lowers) - 1 or any("\n" in p for p in category_of):
+            return [self.match(line, width) for line, width in zip(lines, widths)]
+        starts = [0] * len(lowers)
+        for j in range(1, len(lowers)):
+            starts[j] = starts[j - 1] + len(lowers[j - 1]) + 1
+        spans: dict[int, list[tuple[int, int]]] = {}
+        band_of: dict[int, int] = {}
+        for band, pattern in enumerate(patterns):
+            for m in pattern.finditer(joined):
+                j = bisect_right(starts, m.start()) - 1
+                if band_of.setdefault(j, band) != band:
+                    band_of[j] = -1  # matches in two bands: see match()
+                spans.setdefault(j, []).append((m.start() - starts[j], m.end() - starts[j]))
+        for j, band in band_of.items():
+            k = picked[j]
+            if band < 0:
+                out[k] = self.match(lines[k], widths[k])
+            else:
+                out[k] = _first_category(lowers[j], widths[k], spans[j], category_of)
+        return out
 
     def label_value(self, line: str, category: str) -> Optional[str]:
         """The text after a label phrase ("来源：新华社" -> "新华社"), or None."""
@@ -165,6 +196,22 @@ def _union_finditer(patterns: tuple[re.Pattern, ...], text: str) -> Iterator[re.
             return
         yield best
         pos = best.end()
+
+
+def _first_category(lower: str, width: int, spans: Iterable[tuple[int, int]],
+                    category_of: dict[str, str]) -> Optional[str]:
+    """The category of the first phrase match (spans in `lower`, in order) that stands as whole words
+    (alphabetic scripts) and takes a good part of the line (see Lexicon.match)."""
+    for start, end in spans:
+        phrase = lower[start:end]
+        if phrase[0].isalnum() and ord(phrase[0]) < 0x2E80 and start > 0 and _wordlike(lower[start - 1]):
+            continue
+        if phrase[-1].isalnum() and ord(phrase[-1]) < 0x2E80 and end < len(lower) and _wordlike(lower[end]):
+            continue
+        phrase_width = display_width(phrase)
+        if width - phrase_width <= max(24, phrase_width):
+            return category_of[phrase]
+    return None
 
 
 def _wordlike(ch: str) -> bool:

@@ -69,25 +69,12 @@ class LineFeatures(NamedTuple):  # a tuple: cheap to build for every line of a p
     bullet: bool
     separators: int      # menu separators ("|", " - ", " → ")
     url: bool
-    colon_end: bool = False
-    byline: bool = False
-
-    @property
-    def prose(self) -> bool:
-        """Reads like running text: a finished sentence of some length, or a long line with inner punctuation."""
-        if self.letters < 2 or self.date_share > 0.5:
-            return False
-        if self.final and self.width >= 12 and not (self.bullet and self.width < 40):
-            return True
-        if self.colon_end and self.width >= 50 and self.inner_punct >= 1:
-            return True  # "... here is the list:" introduces part of the article
-        return (self.width >= 70 and self.inner_punct >= 2) or (self.width >= 120 and self.inner_punct >= 1)
-
-    @property
-    def timestamped(self) -> bool:
-        """A date with a time, or a line that is mostly a date or a time ("Сегодня, 7:37")."""
-        return ((self.has_date and self.has_time) or self.date_share > 0.35
-                or (self.has_time and self.width <= 20 and self.date_share >= 0.25))
+    colon_end: bool
+    byline: bool
+    # Reads like running text: a finished sentence of some length, or a long line with inner punctuation.
+    prose: bool
+    # A date with a time, or a line that is mostly a date or a time ("Сегодня, 7:37").
+    timestamped: bool
 
 
 # Cheap exact gates: a regex runs only on lines holding a character every one of its matches needs.
@@ -98,8 +85,8 @@ _TIME_MARKS_RE = re.compile(r"\d\s*[:：时]\s*[0-5]\d")  # in every TIME_RE mat
 _SPACED_YEAR_RE = re.compile(r"\s(?:19|20)\d\d(?!\d)")  # every WORD_DATE_RE match ends with one
 _SEPARATOR_MARKS_RE = re.compile(r"[|/→>»·-]")   # every SEPARATOR_RE match has one
 # every URL_RE match has one (case-insensitive matching folds none of these letters to other ones)
-_URL_MARKS_RE = re.compile(r"://|@|[wW]\.|\.[cnordpgCNORDPG]")
-_EMPTY_FEATURES = LineFeatures(0, 0, False, 0, False, False, 0.0, False, 0, False)
+_URL_MARKS_RE = re.compile(r"\.[cnordpgCNORDPG]|://|@|w\.|W\.")
+_EMPTY_FEATURES = LineFeatures(0, 0, False, 0, False, False, 0.0, False, 0, False, False, False, False, False)
 _new_features = tuple.__new__
 
 
@@ -122,27 +109,46 @@ def line_features(line: str) -> LineFeatures:
             date_share = min(1.0, sum(display_width(s) for s in dates + times) / width)
     head = text[:16]
     letters = len(head) if head.isalpha() else len(_NON_LETTER_RUNS_RE.sub("", head))
+    final = ends_sentence(text)
+    inner_punct = len(INNER_PUNCT_RE.findall(text)) if width >= 50 else 0
+    bullet = BULLET_RE.match(text) is not None
+    colon_end = text.endswith((":", "："))
+    if letters < 2 or date_share > 0.5:
+        prose = False
+    elif final and width >= 12 and not (bullet and width < 40):
+        prose = True
+    elif colon_end and width >= 50 and inner_punct >= 1:
+        prose = True  # "... here is the list:" introduces part of the article
+    else:
+        prose = (width >= 70 and inner_punct >= 2) or (width >= 120 and inner_punct >= 1)
     return _new_features(LineFeatures, (
         width,
         letters,
-        ends_sentence(text),
-        len(INNER_PUNCT_RE.findall(text)) if width >= 50 else 0,
+        final,
+        inner_punct,
         has_date,
         has_time,
         date_share,
-        BULLET_RE.match(text) is not None,
+        bullet,
         len(SEPARATOR_RE.findall(text)) if _SEPARATOR_MARKS_RE.search(text) else 0,
         _URL_MARKS_RE.search(text) is not None and URL_RE.search(text) is not None,
-        text.endswith((":", "：")),
+        colon_end,
         width <= 80 and BYLINE_RE.match(text) is not None,
+        prose,
+        ((has_date and has_time) or date_share > 0.35 or (has_time and width <= 20 and date_share >= 0.25)),
     ))
 
 
 _NOT_ALNUM_RE = re.compile(r"[\W_]+")
 
 
+_ASCII_NOT_ALNUM = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum()))
+
+
 def normalise_line(line: str) -> str:
     """Case-folded letters and digits only: the key used to compare lines (repeats, near-repeats)."""
+    if line.isascii():  # the same, faster
+        return line.lower().translate(_ASCII_NOT_ALNUM)
     return _NOT_ALNUM_RE.sub("", line.casefold())
 
 
