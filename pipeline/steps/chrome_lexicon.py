@@ -51,6 +51,7 @@ class Lexicon:
     sources: list[str] = field(default_factory=list)
     _patterns: dict[str, re.Pattern] = field(default_factory=dict, repr=False)
     _index: Optional[tuple[tuple[re.Pattern, ...], Optional[re.Pattern], dict[str, str]]] = field(default=None, repr=False)
+    _multiline: Optional[bool] = field(default=None, repr=False)
     # what the chrome classifier worked out for a line's text with these packs (chrome.build_units)
     line_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -70,6 +71,7 @@ class Lexicon:
         self.sources.append(origin)
         self._patterns = {}
         self._index = None
+        self._multiline = None
         self.line_cache = {}
 
     def _compiled(self) -> dict[str, re.Pattern]:
@@ -119,6 +121,12 @@ class Lexicon:
             found = _union_finditer(patterns, lower)
         return _first_category(lower, width, (m.span() for m in found), category_of)
 
+    def _phrase_spans_lines(self) -> bool:
+        """Some phrase holds a line break (then match_many cannot scan lines joined by them)."""
+        if self._multiline is None:
+            self._multiline = any("\n" in phrase for phrase in self._phrase_index()[2])
+        return self._multiline
+
     def match_many(self, lines: Sequence[str], widths: Sequence[int]) -> list[Optional[str]]:
         """[match(line, width) for each line], faster: the short lines are scanned together, one pass
         per script band over all of them joined by line breaks (which no phrase spans, so each line
@@ -134,7 +142,7 @@ class Lexicon:
                     picked.append(k)
                     lowers.append(text.lower())
         joined = "\n".join(lowers)
-        if not lowers or joined.count("\n") != len(lowers) - 1 or any("\n" in p for p in category_of):
+        if not lowers or joined.count("\n") != len(lowers) - 1 or self._phrase_spans_lines():
             return [self.match(line, width) for line, width in zip(lines, widths)]
         starts = [0] * len(lowers)
         for j in range(1, len(lowers)):

@@ -86,6 +86,8 @@ _SPACED_YEAR_RE = re.compile(r"\s(?:19|20)\d\d(?!\d)")  # every WORD_DATE_RE mat
 _SEPARATOR_MARKS_RE = re.compile(r"[|/→>»·-]")   # every SEPARATOR_RE match has one
 # every URL_RE match has one (case-insensitive matching folds none of these letters to other ones)
 _URL_MARKS_RE = re.compile(r"\.[cnordpgCNORDPG]|://|@|w\.|W\.")
+# in every match of DIGIT_RE, _SEPARATOR_MARKS_RE and _URL_MARKS_RE
+_MARKS_RE = re.compile(r"[\d|/→>»·\-@:.]")
 _EMPTY_FEATURES = LineFeatures(0, 0, False, 0, False, False, 0.0, False, 0, False, False, False, False, False)
 _new_features = tuple.__new__
 
@@ -99,7 +101,8 @@ def line_features(line: str) -> LineFeatures:
         width += len(_NON_WIDE_RUNS_RE.sub("", text))
     has_date = has_time = False
     date_share = 0.0
-    if DIGIT_RE.search(text):
+    marked = _MARKS_RE.search(text) is not None  # most lines have none of these: three tests in one
+    if marked and DIGIT_RE.search(text):
         dates = DATE_RE.findall(text) if _DATE_MARKS_RE.search(text) else []
         if _SPACED_YEAR_RE.search(text):  # month-name dates always carry a year; the regex is slow
             dates += WORD_DATE_RE.findall(text)
@@ -108,8 +111,13 @@ def line_features(line: str) -> LineFeatures:
         if dates or times:
             date_share = min(1.0, sum(display_width(s) for s in dates + times) / width)
     head = text[:16]
-    letters = len(head) if head.isalpha() else len(_NON_LETTER_RUNS_RE.sub("", head))
-    final = ends_sentence(text)
+    if head.isalpha():
+        letters = len(head)
+    elif head.replace(" ", "").isalpha():  # words and spaces only
+        letters = len(head) - head.count(" ")
+    else:
+        letters = len(_NON_LETTER_RUNS_RE.sub("", head))
+    final = text.rstrip(_CLOSERS)[-1:] in _FINAL_MARKS  # ends_sentence(text): text is stripped
     inner_punct = len(INNER_PUNCT_RE.findall(text)) if width >= 50 else 0
     bullet = BULLET_RE.match(text) is not None
     colon_end = text.endswith((":", "："))
@@ -130,8 +138,8 @@ def line_features(line: str) -> LineFeatures:
         has_time,
         date_share,
         bullet,
-        len(SEPARATOR_RE.findall(text)) if _SEPARATOR_MARKS_RE.search(text) else 0,
-        _URL_MARKS_RE.search(text) is not None and URL_RE.search(text) is not None,
+        len(SEPARATOR_RE.findall(text)) if marked and _SEPARATOR_MARKS_RE.search(text) else 0,
+        marked and _URL_MARKS_RE.search(text) is not None and URL_RE.search(text) is not None,
         colon_end,
         width <= 80 and BYLINE_RE.match(text) is not None,
         prose,
