@@ -93,9 +93,9 @@ def _wrap_width(raw_lines, feats) -> int:
     """The width a hard-wrapped page breaks its lines at (median width of lines followed by a
     lower-case continuation), or 0 when fewer than 4 such breaks suggest the page is not wrapped."""
     widths = sorted(
-        feats[i - 1].width for i in range(1, len(raw_lines))
-        if feats[i] is not None and feats[i - 1] is not None and not feats[i - 1].final
-        and feats[i - 1].width >= 30 and raw_lines[i].lstrip()[:1].islower()
+        prev.width for prev, cur, text in zip(feats, feats[1:], raw_lines[1:])
+        if cur is not None and prev is not None and not prev.final
+        and prev.width >= 30 and text.lstrip()[:1].islower()
     )
     return widths[len(widths) // 2] if len(widths) >= 4 else 0
 
@@ -336,13 +336,15 @@ def _name_outside(lines: list[Line], positions: list[int], default: str, runs: l
     bullet run lengths), else `default`."""
     names: dict[int, str] = {}
     in_list = False
+    n = len(lines)
     for pos in positions:
         line = lines[pos]
         if line.category == "latest_list":
             in_list = True
         elif not line.f.bullet and line.category is None and not line.timestamped:
             in_list = in_list and line.f.width <= 4
-        if _is_sidebar_pair(lines, pos):
+        # (the cheap half of _is_sidebar_pair first: most lines are not next to a timestamp)
+        if line.timestamped or (pos + 1 < n and lines[pos + 1].timestamped and _is_sidebar_pair(lines, pos)):
             names[pos] = SIDEBAR
         elif line.category is not None:
             names[pos] = chrome_rule(line.category)
@@ -352,7 +354,7 @@ def _name_outside(lines: list[Line], positions: list[int], default: str, runs: l
             names[pos] = default
     # a short heading right above a latest-news list belongs to the list
     for pos in positions:
-        if names.get(pos) in (default, FOOTER, HEADER) and pos + 1 < len(lines) and names.get(pos + 1) == LATEST_LIST \
+        if names.get(pos + 1) == LATEST_LIST and names.get(pos) in (default, FOOTER, HEADER) and pos + 1 < len(lines) \
                 and not lines[pos].f.bullet and lines[pos].f.width <= 40:
             names[pos] = LATEST_LIST
     return names

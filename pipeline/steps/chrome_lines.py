@@ -150,13 +150,13 @@ def line_features(line: str) -> LineFeatures:
 _NOT_ALNUM_RE = re.compile(r"[\W_]+")
 
 
-_ASCII_NOT_ALNUM = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum()))
+_ASCII_NOT_ALNUM = bytes(c for c in range(128) if not chr(c).isalnum())
 
 
 def normalise_line(line: str) -> str:
     """Case-folded letters and digits only: the key used to compare lines (repeats, near-repeats)."""
     if line.isascii():  # the same, faster
-        return line.lower().translate(_ASCII_NOT_ALNUM)
+        return line.lower().encode("ascii").translate(None, _ASCII_NOT_ALNUM).decode("ascii")
     return _NOT_ALNUM_RE.sub("", line.casefold())
 
 
