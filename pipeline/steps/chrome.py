@@ -37,8 +37,13 @@ from pipeline.steps.chrome_lines import (
 MAX_UNIT_CHARS = 4000
 
 COPYRIGHT_SIGN_RE = re.compile(r"©|\(c\)\s*(?:19|20)\d\d|\bcopyright\b", re.I)
-# in every COPYRIGHT_SIGN_RE match (a cheap test first; only ASCII y/r fold to y/r ignoring case)
-_COPYRIGHT_MARKS_RE = re.compile(r"[©(]|[yY][rR]")
+
+
+def _may_hold_copyright(text: str) -> bool:
+    """Every COPYRIGHT_SIGN_RE match holds "©", "(" or "yr" ignoring case (and only Y and R lower
+    to y and r): a cheap test first."""
+    return "©" in text or "(" in text or "yr" in text.lower()
+
 
 # Rule names, one per kind of line removed.
 HEADER = "chrome.header"
@@ -114,11 +119,12 @@ def _line_facts(raw_lines, skip: frozenset[int], lexicon: Lexicon) -> list[Optio
     cache = lexicon.line_cache
     if len(cache) >= CACHE_MAX_LINES:
         cache.clear()
-    facts: list[Optional[list]] = []
+    facts: list = [cache.get(text, _UNSET) for text in raw_lines]
     new_texts: list[str] = []
     new_facts: list[list] = []
-    for text in raw_lines:
-        fact = cache.get(text, _UNSET)
+    for i in [i for i, fact in enumerate(facts) if fact is _UNSET]:
+        text = raw_lines[i]
+        fact = cache.get(text, _UNSET)  # the same line may have come up earlier in this page
         if fact is _UNSET:
             fact = None
             if text.strip():
@@ -127,10 +133,10 @@ def _line_facts(raw_lines, skip: frozenset[int], lexicon: Lexicon) -> list[Optio
                 new_facts.append(fact)
             if len(text) <= CACHE_MAX_CHARS:
                 cache[text] = fact
-        facts.append(fact)
+        facts[i] = fact
     categories = lexicon.match_many(new_texts, [fact[0].width for fact in new_facts])
     for text, fact, category in zip(new_texts, new_facts, categories):
-        if category is None and _COPYRIGHT_MARKS_RE.search(text) and COPYRIGHT_SIGN_RE.search(text):
+        if category is None and _may_hold_copyright(text) and COPYRIGHT_SIGN_RE.search(text):
             category = "copyright"
         fact[1] = category
     if skip:
@@ -149,31 +155,28 @@ def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset())
     joined: list[Line] = []  # units of several lines: their features are worked out once, at the end
     counts: dict[str, int] = {}
     short: list[tuple[Line, str]] = []
-    prev_f = None
-    for i, text in enumerate(raw_lines):
-        fact = facts[i]
+    may_run_on = False  # the line before can go on in this one (the cheap half of _continues)
+    for i, (text, fact) in enumerate(zip(raw_lines, facts)):
         if fact is None:
-            prev_f = None
+            may_run_on = False
             continue
         f = fact[0]
-        if (prev_f is not None and not (prev_f.final or prev_f.width < 30 or prev_f.bullet or prev_f.timestamped)
-                and len(units[-1].text) < MAX_UNIT_CHARS and _continues(raw_lines[i - 1], prev_f, text, f, wrap)):
+        if may_run_on and len(units[-1].text) < MAX_UNIT_CHARS and _continues(raw_lines[i - 1], feats[i - 1], text, f, wrap):
             last = units[-1]
             if len(last.indices) == 1:
                 joined.append(last)
             last.indices.append(i)
             last.text = last.text.rstrip() + " " + text.strip()
-            prev_f = f
-            continue
-        prev_f = f
-        unit = Line([i], text, f, fact[1], f.prose, f.timestamped)
-        units.append(unit)
-        if f.width <= 40:
-            key = fact[2]
-            if key is None:
-                key = fact[2] = normalise_line(text)
-            counts[key] = counts.get(key, 0) + 1
-            short.append((unit, key))
+        else:
+            unit = Line([i], text, f, fact[1], f.prose, f.timestamped)
+            units.append(unit)
+            if f.width <= 40:
+                key = fact[2]
+                if key is None:
+                    key = fact[2] = normalise_line(text)
+                counts[key] = counts.get(key, 0) + 1
+                short.append((unit, key))
+        may_run_on = not (f.final or f.width < 30 or f.bullet or f.timestamped)
     for unit in joined:
         unit.f = jf = line_features(unit.text)
         unit.category, unit.prose, unit.timestamped = lexicon.match(unit.text, jf.width), jf.prose, jf.timestamped

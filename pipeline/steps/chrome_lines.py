@@ -109,7 +109,8 @@ def line_features(line: str) -> LineFeatures:
         times = TIME_RE.findall(text) if _TIME_MARKS_RE.search(text) else []
         has_date, has_time = bool(dates), bool(times)
         if dates or times:
-            date_share = min(1.0, sum(display_width(s) for s in dates + times) / width)
+            # (display widths; the matches begin and end with a digit, a letter or a CJK mark)
+            date_share = min(1.0, sum(len(s) if s.isascii() else display_width(s) for s in dates + times) / width)
     head = text[:16]
     if head.isalpha():
         letters = len(head)
