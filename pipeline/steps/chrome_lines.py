@@ -101,12 +101,17 @@ def line_features(line: str) -> LineFeatures:
         width += len(_NON_WIDE_RUNS_RE.sub("", text))
     has_date = has_time = False
     date_share = 0.0
-    marked = _MARKS_RE.search(text) is not None  # most lines have none of these: three tests in one
-    if marked and DIGIT_RE.search(text):
-        dates = DATE_RE.findall(text) if _DATE_MARKS_RE.search(text) else []
-        if _SPACED_YEAR_RE.search(text):  # month-name dates always carry a year; the regex is slow
+    # Most lines have no mark at all; the tests below look from the first mark (or digit) on, where
+    # all their matches start (the "w." of a URL and the space before a year one character before).
+    mark = _MARKS_RE.search(text)
+    first_mark = -1 if mark is None else mark.start()
+    digit = None if mark is None else mark if mark.group().isdecimal() else DIGIT_RE.search(text, first_mark)
+    if digit is not None:
+        at = digit.start()
+        dates = DATE_RE.findall(text) if _DATE_MARKS_RE.search(text, at) else []
+        if _SPACED_YEAR_RE.search(text, max(0, at - 1)):  # month-name dates always carry a year; slow
             dates += WORD_DATE_RE.findall(text)
-        times = TIME_RE.findall(text) if _TIME_MARKS_RE.search(text) else []
+        times = TIME_RE.findall(text) if _TIME_MARKS_RE.search(text, at) else []
         has_date, has_time = bool(dates), bool(times)
         if dates or times:
             # (display widths; the matches begin and end with a digit, a letter or a CJK mark)
@@ -139,8 +144,9 @@ def line_features(line: str) -> LineFeatures:
         has_time,
         date_share,
         bullet,
-        len(SEPARATOR_RE.findall(text)) if marked and _SEPARATOR_MARKS_RE.search(text) else 0,
-        marked and _URL_MARKS_RE.search(text) is not None and URL_RE.search(text) is not None,
+        len(SEPARATOR_RE.findall(text)) if mark and _SEPARATOR_MARKS_RE.search(text, first_mark) else 0,
+        mark is not None and _URL_MARKS_RE.search(text, max(0, first_mark - 1)) is not None
+        and URL_RE.search(text) is not None,
         colon_end,
         width <= 80 and BYLINE_RE.match(text) is not None,
         prose,
