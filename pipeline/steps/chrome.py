@@ -108,7 +108,7 @@ def _wrap_width(raw_lines, feats) -> int:
 # What build_units works out for one line depends only on its text and the phrase packs, and menus,
 # labels and footers recur from page to page of a site: short lines' results are kept in the
 # lexicon's line cache (emptied when it holds CACHE_MAX_LINES lines).
-CACHE_MAX_LINES = 50_000
+CACHE_MAX_LINES = 20_000  # about 7 MB
 CACHE_MAX_CHARS = 200
 _UNSET = object()
 
