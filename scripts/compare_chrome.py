@@ -191,9 +191,16 @@ def main(argv=None) -> int:
                 for lines in timed:
                     mod.classify(lines, lex, settings)
                 best[label] = min(best[label], time.process_time() - started)
-        for label in ("old", "new"):
-            print(f"-- speed {label}: {size / 1e6:.2f} MB in {best[label]:.2f} s = "
-                  f"{size / 1e6 / best[label]:.2f} MB/s (one core, CPU time, {os.path.basename(timing)})")
+        if hasattr(new_lexicon, "line_cache"):  # every line already in the cache: a site's pages
+            best["new, all lines seen before"] = float("inf")
+            for _ in range(args.repeat):
+                started = time.process_time()
+                for lines in timed:
+                    chrome.classify(lines, new_lexicon, settings)
+                best["new, all lines seen before"] = min(best["new, all lines seen before"], time.process_time() - started)
+        for label, seconds in best.items():
+            print(f"-- speed {label}: {size / 1e6:.2f} MB in {seconds:.2f} s = "
+                  f"{size / 1e6 / seconds:.2f} MB/s (one core, CPU time, {os.path.basename(timing)})")
     return 1 if differ or differ_lines else 0
 
 
