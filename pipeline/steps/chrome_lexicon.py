@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from bisect import bisect_right
+from itertools import accumulate
+from operator import add
 from typing import Iterable, Iterator, Optional, Sequence
 
 import yaml
@@ -133,20 +135,13 @@ class Lexicon:
         gets the same matches as alone; a line with matches in two bands is looked up alone)."""
         patterns, _, category_of = self._phrase_index()
         out: list[Optional[str]] = [None] * len(lines)
-        picked: list[int] = []
-        lowers: list[str] = []
-        for k, line in enumerate(lines):
-            if widths[k] <= 80:
-                text = line.strip()
-                if text:
-                    picked.append(k)
-                    lowers.append(text.lower())
+        picked = [k for k, width in enumerate(widths) if width <= 80]
+        lowers = [lines[k].strip().lower() for k in picked]  # (a blank line finds nothing)
         joined = "\n".join(lowers)
         if not lowers or joined.count("\n") != len(lowers) - 1 or self._phrase_spans_lines():
             return [self.match(line, width) for line, width in zip(lines, widths)]
-        starts = [0] * len(lowers)
-        for j in range(1, len(lowers)):
-            starts[j] = starts[j - 1] + len(lowers[j - 1]) + 1
+        # where each line starts in `joined`: the lengths before it plus one break per line
+        starts = list(map(add, accumulate(map(len, lowers), initial=0), range(len(lowers))))
         spans: dict[int, list[tuple[int, int]]] = {}
         band_of: dict[int, int] = {}
         for band, pattern in enumerate(patterns):
