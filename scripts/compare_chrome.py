@@ -69,7 +69,7 @@ EDGE_SHAPES = (
     "16 January 2012", "Jan 16, 2012", "4 янв 2020", "21 Δεκέμβρη 2011", "1999", "2024", "20245", "x2024",
     "a | b", "a|b", "x - y", "a / b", "首页 → 财经", "»", "·", "http://a.b", "HTTPS://X", "www.x", "mail a@b.com",
     "site.com", "x.de.", "(c) 2020", "(C)2020", "© Foo", "COPYRİGHT", "ſhare", "•", "1.", "1、", "[tag]", "【标签】",
-    "- item", "Copyright", "copyrıght", "(c)", "By Jane Doe", "作者：李", "Автор: Иван", "ends.", "ends。", "asks?」", "colon:", "冒号：", "", "  ",
+    "- item", "Source: AP", "SOURCE : x", "来源：新华社", "稿源", "Πηγή: ΑΠΕ", "Copyright", "copyrıght", "(c)", "By Jane Doe", "作者：李", "Автор: Иван", "ends.", "ends。", "asks?」", "colon:", "冒号：", "", "  ",
     "新闻", "Новости", "Ειδήσεις", "한국어", "ニュース", "½²", "١٢:٣٠", "x_y", "3.14", "a,b", "a, b; c: d. e",
 )
 
@@ -112,11 +112,12 @@ def documents(paths: list[str]) -> list[tuple[str, list[str]]]:
 
 def line_facts(chrome_module, lexicon, line: str) -> tuple:
     """A line's features (with the prose/timestamp verdicts), its phrase category alone and as the
-    only line of a page (where the copyright sign counts too), and its normalised form."""
+    only line of a page (where the copyright sign counts too), its normalised form and source label."""
     f = chrome_module.line_features(line)
     units = chrome_module.build_units([line], lexicon)
     return ({**f._asdict(), "prose": f.prose, "timestamped": f.timestamped}, lexicon.match(line),
-            units[0].category if units else None, chrome_module.normalise_line(line))
+            units[0].category if units else None, chrome_module.normalise_line(line),
+            lexicon.label_value(line, "source_label"))
 
 
 def cold(lexicon):

@@ -52,6 +52,7 @@ class Lexicon:
     phrases: dict[str, list[str]] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
     _patterns: dict[str, re.Pattern] = field(default_factory=dict, repr=False)
+    _last_chars: dict[str, re.Pattern] = field(default_factory=dict, repr=False)
     _index: Optional[tuple[tuple[re.Pattern, ...], Optional[re.Pattern], dict[str, str]]] = field(default=None, repr=False)
     _multiline: Optional[bool] = field(default=None, repr=False)
     # what the chrome classifier worked out for a line's text with these packs (chrome.build_units)
@@ -72,6 +73,7 @@ class Lexicon:
             self.phrases.setdefault(category, []).extend(p.strip() for p in items)
         self.sources.append(origin)
         self._patterns = {}
+        self._last_chars = {}
         self._index = None
         self._multiline = None
         self.line_cache = {}
@@ -81,6 +83,9 @@ class Lexicon:
             for category, items in self.phrases.items():
                 ordered = sorted(set(items), key=lambda p: (-len(p), p))
                 self._patterns[category] = re.compile("|".join(_phrase_pattern(p) for p in ordered), re.I)
+                # every match ends with a phrase's last character: a fast first test
+                self._last_chars[category] = re.compile(
+                    "[" + "".join(sorted({re.escape(p[-1]) for p in items})) + "]", re.I)
         return self._patterns
 
     def _phrase_index(self) -> tuple[tuple[re.Pattern, ...], Optional[re.Pattern], dict[str, str]]:
@@ -161,7 +166,7 @@ class Lexicon:
     def label_value(self, line: str, category: str) -> Optional[str]:
         """The text after a label phrase ("来源：新华社" -> "新华社"), or None."""
         pattern = self._compiled().get(category)
-        m = pattern.search(line) if pattern else None
+        m = pattern.search(line) if pattern and self._last_chars[category].search(line) else None
         if not m:
             return None
         rest = line[m.end():].strip(" :：|-—()（）[]【】")
