@@ -338,3 +338,76 @@ def test_site_is_cut_at_what_follows_the_name(dateline, site):
     from pipeline.steps.chrome import _site_from_dateline
 
     assert _site_from_dateline(dateline) == site
+
+
+# --- speed: the line cache and page-at-once lookups decide nothing ----------------------------------
+
+def _pages() -> list[tuple[str, ...]]:
+    pages = [fixture(name).lines for name in sorted(os.listdir(FIXTURES))]
+    pages += [seed(prefix).lines for prefix in ("000", "001", "002", "003", "004")]
+    # pages sharing a site's menu and footer with another page, in another order
+    first = pages[0]
+    pages.append(first[:6] + pages[1][6:] + first[-4:])
+    return pages
+
+
+def test_line_cache_cold_warm_and_fresh_give_the_same_decisions():
+    warm = load_lexicon()
+    cold_run = [classify(page, warm) for page in _pages()]
+    assert warm.line_cache  # it was used
+    warm_run = [classify(page, warm) for page in reversed(_pages())][::-1]
+    fresh_run = [classify(page, load_lexicon()) for page in _pages()]
+    assert cold_run == warm_run == fresh_run
+    assert any(decision.removed for decision in cold_run)
+
+
+def test_line_cache_does_not_carry_skipped_lines_over():
+    lexicon = load_lexicon()
+    page = fixture("en_portal.txt").lines
+    skipped = classify(page, lexicon, skip=frozenset(range(0, len(page), 2)))
+    assert classify(page, lexicon) == classify(page, load_lexicon())
+    assert skipped == classify(page, load_lexicon(), skip=frozenset(range(0, len(page), 2)))
+
+
+def test_line_cache_is_bounded(monkeypatch):
+    from pipeline.steps import chrome
+
+    monkeypatch.setattr(chrome, "CACHE_MAX_LINES", 10)
+    lexicon = load_lexicon()
+    decisions = [classify(page, lexicon) for page in _pages()]
+    assert len(lexicon.line_cache) <= 10 + max(len(page) for page in _pages())
+    assert decisions == [classify(page, load_lexicon()) for page in _pages()]
+
+
+def test_lexicon_travels_without_its_line_cache():
+    import pickle
+
+    lexicon = load_lexicon()
+    page = fixture("ru_portal.txt").lines
+    decision = classify(page, lexicon)
+    copy = pickle.loads(pickle.dumps(lexicon))
+    assert copy.line_cache == {} and lexicon.line_cache
+    assert classify(page, copy) == decision
+
+
+def test_page_at_once_phrase_lookup_equals_line_by_line(lexicon):
+    lines = [line for page in _pages() for line in page]
+    lines += ["Share 分享", "分享 Share this", "Поделиться share", "Printer", "reshare more news", "", "   ",
+              "Related news: Новости по теме", "相关新闻 Related", "x" * 90, "Print | Share | 打印"]
+    widths = [line_features(line).width for line in lines]
+    assert lexicon.match_many(lines, widths) == [lexicon.match(line, w) for line, w in zip(lines, widths)]
+    assert lexicon.match_many(lines, widths).count(None) < len(lines)
+
+
+@pytest.mark.parametrize("name,page", [
+    ("1.4 MB hard-wrapped paragraph",
+     [f"the reporter, tired after a long day, files the copy at {i:07d} and goes on" for i in range(20_000)]),
+    ("50,000 bullet lines", [f"- Headline {i} about the market 2024-03-{i % 28 + 1:02d} 12:{i % 60:02d}"
+                             for i in range(50_000)]),
+])
+def test_pathological_pages_take_seconds_not_minutes(lexicon, name, page):
+    import time
+
+    started = time.process_time()
+    classify(page, lexicon)
+    assert time.process_time() - started < 3, name

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Optional
 
 from pipeline.config import ChromeConfig
@@ -37,6 +38,13 @@ MAX_UNIT_CHARS = 4000
 
 COPYRIGHT_SIGN_RE = re.compile(r"©|\(c\)\s*(?:19|20)\d\d|\bcopyright\b", re.I)
 
+
+def _may_hold_copyright(text: str) -> bool:
+    """Every COPYRIGHT_SIGN_RE match holds "©", "(" or "yr" ignoring case (and only Y and R lower
+    to y and r): a cheap test first."""
+    return "©" in text or "(" in text or "yr" in text.lower()
+
+
 # Rule names, one per kind of line removed.
 HEADER = "chrome.header"
 FOOTER = "chrome.footer"
@@ -51,7 +59,7 @@ def chrome_rule(category: str) -> str:
     return LATEST_LIST if category == "latest_list" else f"chrome.{category}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """One unit of the page: an input line, or several when a paragraph was hard-wrapped."""
 
@@ -59,6 +67,8 @@ class Line:
     text: str
     f: LineFeatures
     category: Optional[str]
+    prose: bool         # f.prose and f.timestamped, read many times per unit by the body search
+    timestamped: bool
     repeated: bool = False  # the same short line occurs elsewhere in the document (rubric labels)
 
     @property
@@ -88,41 +98,90 @@ def _wrap_width(raw_lines, feats) -> int:
     """The width a hard-wrapped page breaks its lines at (median width of lines followed by a
     lower-case continuation), or 0 when fewer than 4 such breaks suggest the page is not wrapped."""
     widths = sorted(
-        feats[i - 1].width for i in range(1, len(raw_lines))
-        if feats[i] is not None and feats[i - 1] is not None and not feats[i - 1].final
-        and feats[i - 1].width >= 30 and raw_lines[i].lstrip()[:1].islower()
+        prev.width for prev, cur, text in zip(feats, feats[1:], raw_lines[1:])
+        if cur is not None and prev is not None and not prev.final
+        and prev.width >= 30 and text.lstrip()[:1].islower()
     )
     return widths[len(widths) // 2] if len(widths) >= 4 else 0
 
 
+# What build_units works out for one line depends only on its text and the phrase packs, and menus,
+# labels and footers recur from page to page of a site: short lines' results are kept in the
+# lexicon's line cache (emptied when it holds CACHE_MAX_LINES lines).
+CACHE_MAX_LINES = 20_000  # about 7 MB
+CACHE_MAX_CHARS = 200
+_UNSET = object()
+
+
+def _line_facts(raw_lines, skip: frozenset[int], lexicon: Lexicon) -> list[Optional[list]]:
+    """[features, phrase category, repeat key] of every line (None for blank and skipped lines), from
+    the cache when seen before; the repeat key is worked out when first needed."""
+    cache = lexicon.line_cache
+    if len(cache) >= CACHE_MAX_LINES:
+        cache.clear()
+    facts: list = [cache.get(text, _UNSET) for text in raw_lines]
+    new_texts: list[str] = []
+    new_facts: list[list] = []
+    for i in [i for i, fact in enumerate(facts) if fact is _UNSET]:
+        text = raw_lines[i]
+        fact = cache.get(text, _UNSET)  # the same line may have come up earlier in this page
+        if fact is _UNSET:
+            fact = None
+            if text.strip():
+                fact = [line_features(text), None, None]
+                new_texts.append(text)
+                new_facts.append(fact)
+            if len(text) <= CACHE_MAX_CHARS:
+                cache[text] = fact
+        facts[i] = fact
+    categories = lexicon.match_many(new_texts, [fact[0].width for fact in new_facts])
+    for text, fact, category in zip(new_texts, new_facts, categories):
+        if category is None and _may_hold_copyright(text) and COPYRIGHT_SIGN_RE.search(text):
+            category = "copyright"
+        fact[1] = category
+    if skip:
+        for i in skip:
+            if i < len(facts):
+                facts[i] = None
+    return facts
+
+
 def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset()) -> list[Line]:
     """Non-blank lines as units, hard-wrapped paragraph lines joined into one unit."""
-    feats = [None if i in skip or not text.strip() else line_features(text) for i, text in enumerate(raw_lines)]
+    facts = _line_facts(raw_lines, skip, lexicon)
+    feats = [None if fact is None else fact[0] for fact in facts]
     wrap = _wrap_width(raw_lines, feats)
     units: list[Line] = []
+    joined: list[Line] = []  # units of several lines: their features are worked out once, at the end
     counts: dict[str, int] = {}
     short: list[tuple[Line, str]] = []
-    for i, text in enumerate(raw_lines):
-        f = feats[i]
-        if f is None:
+    may_run_on = False  # the line before can go on in this one (the cheap half of _continues)
+    for i, (text, fact) in enumerate(zip(raw_lines, facts)):
+        if fact is None:
+            may_run_on = False
             continue
-        if (i > 0 and feats[i - 1] is not None and len(units[-1].text) < MAX_UNIT_CHARS
-                and _continues(raw_lines[i - 1], feats[i - 1], text, f, wrap)):
+        f = fact[0]
+        if may_run_on and len(units[-1].text) < MAX_UNIT_CHARS and _continues(raw_lines[i - 1], feats[i - 1], text, f, wrap):
             last = units[-1]
-            joined = last.text.rstrip() + " " + text.strip()
-            jf = line_features(joined)
-            units[-1] = Line(last.indices + [i], joined, jf, lexicon.match(joined, jf.width))
-            continue
-        category = lexicon.match(text, f.width)
-        if category is None and COPYRIGHT_SIGN_RE.search(text):
-            category = "copyright"
-        units.append(Line([i], text, f, category))
-        if f.width <= 40:
-            key = normalise_line(text)
-            counts[key] = counts.get(key, 0) + 1
-            short.append((units[-1], key))
+            if len(last.indices) == 1:
+                joined.append(last)
+            last.indices.append(i)
+            last.text = last.text.rstrip() + " " + text.strip()
+        else:
+            unit = Line([i], text, f, fact[1], f.prose, f.timestamped)
+            units.append(unit)
+            if f.width <= 40:
+                key = fact[2]
+                if key is None:
+                    key = fact[2] = normalise_line(text)
+                counts[key] = counts.get(key, 0) + 1
+                short.append((unit, key))
+        may_run_on = not (f.final or f.width < 30 or f.bullet or f.timestamped)
+    for unit in joined:
+        unit.f = jf = line_features(unit.text)
+        unit.category, unit.prose, unit.timestamped = lexicon.match(unit.text, jf.width), jf.prose, jf.timestamped
     for unit, key in short:
-        if counts[key] > 1 and len(unit.indices) == 1 and not unit.f.prose:
+        if counts[key] > 1 and len(unit.indices) == 1 and not unit.prose:
             unit.repeated = True
     return units
 
@@ -136,14 +195,14 @@ def _ends_article(line: Line) -> bool:
 def _penalty(line: Line, settings: ChromeConfig) -> float:
     """What a non-prose line costs the run of lines it sits in."""
     f = line.f
-    if _ends_article(line):
-        return settings.end_marker_penalty
     cost = 20 + min(f.width, 60) * 0.5
     if line.category is not None:
+        if _ends_article(line):
+            return settings.end_marker_penalty
         cost += 40
     if line.repeated and line.category != "advertisement":
         cost += settings.repeated_line_penalty
-    if f.timestamped:
+    if line.timestamped:
         cost += settings.timestamp_penalty
     if f.bullet:
         cost += 20
@@ -159,16 +218,16 @@ def _values(lines: list[Line], settings: ChromeConfig) -> list[float]:
     n = len(lines)
     introduced = False  # inside a list introduced by a sentence ending in a colon
     for pos, line in enumerate(lines):
-        lead_in = _introduces_list(line)
-        introduced = introduced and line.f.bullet and line.category is None and not line.f.timestamped
-        if introduced or (lead_in and not line.f.prose):
+        lead_in = line.f.colon_end and _introduces_list(line)
+        introduced = introduced and line.f.bullet and line.category is None and not line.timestamped
+        if introduced or (lead_in and not line.prose):
             values.append(0.0)  # an in-article list costs nothing; it stays only between prose
-        elif line.f.prose and not _ends_article(line):
+        elif line.prose and (line.category is None or not _ends_article(line)):
             # mild position prior: prose in the last half of the page (footers, comments, legal
             # notices) counts less, down to `tail_weight` at the very end
             late = max(0.0, (pos / n - 0.5) * 2)
             v = float(min(line.f.width, 800)) * (1 - (1 - settings.tail_weight) * late)
-            alone = (pos == 0 or not lines[pos - 1].f.prose) and (pos + 1 == len(lines) or not lines[pos + 1].f.prose)
+            alone = (pos == 0 or not lines[pos - 1].prose) and (pos + 1 == len(lines) or not lines[pos + 1].prose)
             values.append(v * settings.isolated_prose_weight if alone else v)
         else:
             values.append(-_penalty(line, settings))
@@ -179,8 +238,10 @@ def _values(lines: list[Line], settings: ChromeConfig) -> list[float]:
 def _introduces_list(line: Line) -> bool:
     """'The bins will be collected on alternate weeks:' - a sentence leading into a list."""
     f = line.f
+    if not f.colon_end:
+        return False
     wide = f.width > len(line.text.strip())
-    return (f.colon_end and line.category is None and f.width >= 30 and not f.bullet
+    return (line.category is None and f.width >= 30 and not f.bullet
             and (wide or len(line.text.split()) >= 4))
 
 
@@ -205,11 +266,11 @@ def find_body(lines: list[Line], settings: ChromeConfig) -> Optional[tuple[int, 
     total = sum(max(0.0, v) for v in values[first:last + 1])
     for pos in range(first, last + 1):
         line = lines[pos]
-        if _ends_article(line) and not line.f.prose and prose_before >= max(200.0, 0.4 * total):
+        if _ends_article(line) and not line.prose and prose_before >= max(200.0, 0.4 * total):
             last = pos - 1
             break
         prose_before += max(0.0, values[pos])
-    while last > first and not lines[last].f.prose:
+    while last > first and not lines[last].prose:
         last -= 1
     return first, last
 
@@ -218,7 +279,7 @@ def _headline_like(line: Line) -> bool:
     """Could be a title: a line of words, not a label, timestamp, byline, list item, URL or menu."""
     f = line.f
     text = line.text.strip()
-    if not (f.letters >= 4 and f.width <= 240 and line.category is None and not f.timestamped
+    if not (f.letters >= 4 and f.width <= 240 and line.category is None and not line.timestamped
             and not f.bullet and not f.byline and f.separators < 2 and not f.url):
         return False
     if text.endswith((":", "：", ",", "，", "|")):
@@ -240,7 +301,7 @@ def find_title(lines: list[Line], first: int, settings: ChromeConfig) -> Optiona
     lo = max(0, first - settings.max_title_distance)
     above = list(range(first - 1, lo - 1, -1))
     for pos in above:  # headline above a dateline (skipping labels and short bits between them)
-        if lines[pos].f.timestamped or (lines[pos].f.has_date and lines[pos].f.width < 60):
+        if lines[pos].timestamped or (lines[pos].f.has_date and lines[pos].f.width < 60):
             for cand in range(pos - 1, max(lo, pos - 4) - 1, -1):
                 if _headline_like(lines[cand]):
                     return cand
@@ -253,7 +314,7 @@ def find_title(lines: list[Line], first: int, settings: ChromeConfig) -> Optiona
             return pos
     head = lines[first]
     if (first + 1 < len(lines) and _headline_like(head) and not head.f.final
-            and head.f.width <= 120 and lines[first + 1].f.prose):
+            and head.f.width <= 120 and lines[first + 1].prose):
         return first
     return None
 
@@ -261,30 +322,32 @@ def find_title(lines: list[Line], first: int, settings: ChromeConfig) -> Optiona
 def _is_sidebar_pair(lines: list[Line], pos: int) -> bool:
     """A timestamped line, or a headline followed by its own shortened copy with a timestamp."""
     line = lines[pos]
-    if line.f.timestamped:
+    if line.timestamped:
         return True
-    if pos + 1 < len(lines) and lines[pos + 1].f.timestamped:
+    if pos + 1 < len(lines) and lines[pos + 1].timestamped:
         nxt = DATETIME_RE.sub("", lines[pos + 1].text)
         if is_near_repeat(normalise_line(nxt), normalise_line(line.text)):
             return True
         # a headline whose timestamped follower sits among other timestamped items
         near = lines[max(0, pos - 6):pos + 8]
-        return sum(1 for l in near if l.f.timestamped) >= 3 and not line.f.prose
+        return sum(1 for l in near if l.timestamped) >= 3 and not line.prose
     return False
 
 
-def _name_outside(lines: list[Line], positions: list[int], default: str) -> dict[int, str]:
-    """Rule names for lines outside the body: by phrase category, sidebar pairs, lists, else `default`."""
+def _name_outside(lines: list[Line], positions: list[int], default: str, runs: list[int]) -> dict[int, str]:
+    """Rule names for lines outside the body: by phrase category, sidebar pairs, lists (`runs`: the
+    bullet run lengths), else `default`."""
     names: dict[int, str] = {}
     in_list = False
-    runs = _bullet_runs(lines)
+    n = len(lines)
     for pos in positions:
         line = lines[pos]
         if line.category == "latest_list":
             in_list = True
-        elif not line.f.bullet and line.category is None and not line.f.timestamped:
+        elif not line.f.bullet and line.category is None and not line.timestamped:
             in_list = in_list and line.f.width <= 4
-        if _is_sidebar_pair(lines, pos):
+        # (the cheap half of _is_sidebar_pair first: most lines are not next to a timestamp)
+        if line.timestamped or (pos + 1 < n and lines[pos + 1].timestamped and _is_sidebar_pair(lines, pos)):
             names[pos] = SIDEBAR
         elif line.category is not None:
             names[pos] = chrome_rule(line.category)
@@ -294,7 +357,7 @@ def _name_outside(lines: list[Line], positions: list[int], default: str) -> dict
             names[pos] = default
     # a short heading right above a latest-news list belongs to the list
     for pos in positions:
-        if names.get(pos) in (default, FOOTER, HEADER) and pos + 1 < len(lines) and names.get(pos + 1) == LATEST_LIST \
+        if names.get(pos + 1) == LATEST_LIST and names.get(pos) in (default, FOOTER, HEADER) and pos + 1 < len(lines) \
                 and not lines[pos].f.bullet and lines[pos].f.width <= 40:
             names[pos] = LATEST_LIST
     return names
@@ -302,15 +365,10 @@ def _name_outside(lines: list[Line], positions: list[int], default: str) -> dict
 
 def _bullet_runs(lines: list[Line]) -> list[int]:
     """For every position, the length of the run of consecutive bullet lines it belongs to (0 if none)."""
-    runs = [0] * len(lines)
-    pos = 0
-    while pos < len(lines):
-        end = pos
-        while end < len(lines) and lines[end].f.bullet:
-            end += 1
-        for p in range(pos, end):
-            runs[p] = end - pos
-        pos = max(end, pos + 1)
+    runs: list[int] = []
+    for bullet, group in groupby(line.f.bullet for line in lines):
+        size = sum(1 for _ in group)
+        runs.extend([size if bullet else 0] * size)
     return runs
 
 
@@ -319,18 +377,18 @@ def _name_inside(lines: list[Line], first: int, last: int, settings: ChromeConfi
     names: dict[int, str] = {}
     pos = first
     while pos <= last:
-        if lines[pos].f.prose:
+        if lines[pos].prose:
             pos += 1
             continue
         end = pos
-        while end + 1 <= last and not lines[end + 1].f.prose:
+        while end + 1 <= last and not lines[end + 1].prose:
             end += 1
         block = range(pos, end + 1)
         for p in block:
             line = lines[p]
             if line.category is not None:
                 names[p] = chrome_rule(line.category)
-            elif line.f.timestamped or (line.f.has_date and line.f.date_share > 0.5):
+            elif line.timestamped or (line.f.has_date and line.f.date_share > 0.5):
                 names[p] = DATELINE
             elif line.f.byline:
                 names[p] = BYLINE
@@ -424,7 +482,7 @@ def recover_metadata(lines: list[Line], first: int, last: int, title: Optional[i
     after = list(range(last + 1, min(len(lines), last + 8)))
     for pos in near + after:
         line = lines[pos]
-        if pos in range(first, last + 1) and line.f.prose:
+        if pos in range(first, last + 1) and line.prose:
             continue
         if "date" not in meta and line.f.has_date:
             date = normalise_date(line.text)
@@ -467,15 +525,16 @@ def classify(raw_lines: tuple[str, ...] | list[str], lexicon: Lexicon,
     first, last = span
     title = find_title(lines, first, settings)
     names: dict[int, str] = {}
-    names.update(_name_outside(lines, [p for p in range(0, first) if p != title], HEADER))
-    names.update(_name_outside(lines, list(range(last + 1, len(lines))), FOOTER))
+    runs = _bullet_runs(lines)
+    names.update(_name_outside(lines, [p for p in range(0, first) if p != title], HEADER, runs))
+    names.update(_name_outside(lines, list(range(last + 1, len(lines))), FOOTER, runs))
     # the dateline: a dated line just above the body (below or near the title), not a sidebar item
     top = title if title is not None and title < first else first
     for pos in range(max(0, top - 3), first):
         line = lines[pos]
         if pos != title and line.f.has_date and line.f.width <= 80 and line.category in (None, "source_label") \
                 and not (pos > 0 and names.get(pos - 1) == SIDEBAR and pos - 1 != title
-                         and _is_sidebar_pair(lines, pos - 1) and not lines[pos - 1].f.timestamped):
+                         and _is_sidebar_pair(lines, pos - 1) and not lines[pos - 1].timestamped):
             names[pos] = DATELINE
         elif pos != title and line.f.byline and names.get(pos) == HEADER:
             names[pos] = BYLINE

@@ -69,64 +69,101 @@ class LineFeatures(NamedTuple):  # a tuple: cheap to build for every line of a p
     bullet: bool
     separators: int      # menu separators ("|", " - ", " → ")
     url: bool
-    colon_end: bool = False
-    byline: bool = False
+    colon_end: bool
+    byline: bool
+    # Reads like running text: a finished sentence of some length, or a long line with inner punctuation.
+    prose: bool
+    # A date with a time, or a line that is mostly a date or a time ("Сегодня, 7:37").
+    timestamped: bool
 
-    @property
-    def prose(self) -> bool:
-        """Reads like running text: a finished sentence of some length, or a long line with inner punctuation."""
-        if self.letters < 2 or self.date_share > 0.5:
-            return False
-        if self.final and self.width >= 12 and not (self.bullet and self.width < 40):
-            return True
-        if self.colon_end and self.width >= 50 and self.inner_punct >= 1:
-            return True  # "... here is the list:" introduces part of the article
-        return (self.width >= 70 and self.inner_punct >= 2) or (self.width >= 120 and self.inner_punct >= 1)
 
-    @property
-    def timestamped(self) -> bool:
-        """A date with a time, or a line that is mostly a date or a time ("Сегодня, 7:37")."""
-        return ((self.has_date and self.has_time) or self.date_share > 0.35
-                or (self.has_time and self.width <= 20 and self.date_share >= 0.25))
+# Cheap exact gates: a regex runs only on lines holding a character every one of its matches needs.
+_NON_WIDE_RUNS_RE = re.compile("[^" + WIDE_RE.pattern[1:-1] + "]+")
+_NON_LETTER_RUNS_RE = re.compile(r"[\W\d_]+")
+_DATE_MARKS_RE = re.compile(r"\d\s*[-/.年]\s*\d")  # in every DATE_RE match
+_TIME_MARKS_RE = re.compile(r"\d\s*[:：时]\s*[0-5]\d")  # in every TIME_RE match
+_SPACED_YEAR_RE = re.compile(r"\s(?:19|20)\d\d(?!\d)")  # every WORD_DATE_RE match ends with one
+_SEPARATOR_MARKS_RE = re.compile(r"[|/→>»·-]")   # every SEPARATOR_RE match has one
+# every URL_RE match has one (case-insensitive matching folds none of these letters to other ones)
+_URL_MARKS_RE = re.compile(r"\.[cnordpgCNORDPG]|://|@|w\.|W\.")
+# in every match of DIGIT_RE, _SEPARATOR_MARKS_RE and _URL_MARKS_RE
+_MARKS_RE = re.compile(r"[\d|/→>»·\-@:.]")
+_EMPTY_FEATURES = LineFeatures(0, 0, False, 0, False, False, 0.0, False, 0, False, False, False, False, False)
+_new_features = tuple.__new__
 
 
 def line_features(line: str) -> LineFeatures:
     text = line.strip()
     if not text:
-        return LineFeatures(0, 0, False, 0, False, False, 0.0, False, 0, False)
-    ascii_only = text.isascii()
-    width = len(text) if ascii_only else len(text) + len(WIDE_RE.findall(text))
+        return _EMPTY_FEATURES
+    width = len(text)
+    if not text.isascii():
+        width += len(_NON_WIDE_RUNS_RE.sub("", text))
     has_date = has_time = False
     date_share = 0.0
-    if DIGIT_RE.search(text):
-        dates = DATE_RE.findall(text)
-        if YEAR_RE.search(text):  # month-name dates always carry a year; the regex is slow
+    # Most lines have no mark at all; the tests below look from the first mark (or digit) on, where
+    # all their matches start (the "w." of a URL and the space before a year one character before).
+    mark = _MARKS_RE.search(text)
+    first_mark = -1 if mark is None else mark.start()
+    digit = None if mark is None else mark if mark.group().isdecimal() else DIGIT_RE.search(text, first_mark)
+    if digit is not None:
+        at = digit.start()
+        dates = DATE_RE.findall(text) if _DATE_MARKS_RE.search(text, at) else []
+        if _SPACED_YEAR_RE.search(text, max(0, at - 1)):  # month-name dates always carry a year; slow
             dates += WORD_DATE_RE.findall(text)
-        times = TIME_RE.findall(text)
+        times = TIME_RE.findall(text) if _TIME_MARKS_RE.search(text, at) else []
         has_date, has_time = bool(dates), bool(times)
         if dates or times:
-            date_share = min(1.0, sum(display_width(s) for s in dates + times) / width)
-    return LineFeatures(
-        width=width,
-        letters=len(LETTER_RE.findall(text, 0, 16)),
-        final=ends_sentence(text),
-        inner_punct=len(INNER_PUNCT_RE.findall(text)) if width >= 50 else 0,
-        has_date=has_date,
-        has_time=has_time,
-        date_share=date_share,
-        bullet=BULLET_RE.match(text) is not None,
-        separators=len(SEPARATOR_RE.findall(text)),
-        url=URL_RE.search(text) is not None,
-        colon_end=text.endswith((":", "：")),
-        byline=width <= 80 and BYLINE_RE.match(text) is not None,
-    )
+            # (display widths; the matches begin and end with a digit, a letter or a CJK mark)
+            date_share = min(1.0, sum(len(s) if s.isascii() else display_width(s) for s in dates + times) / width)
+    head = text[:16]
+    if head.isalpha():
+        letters = len(head)
+    elif head.replace(" ", "").isalpha():  # words and spaces only
+        letters = len(head) - head.count(" ")
+    else:
+        letters = len(_NON_LETTER_RUNS_RE.sub("", head))
+    final = text.rstrip(_CLOSERS)[-1:] in _FINAL_MARKS  # ends_sentence(text): text is stripped
+    inner_punct = len(INNER_PUNCT_RE.findall(text)) if width >= 50 else 0
+    bullet = BULLET_RE.match(text) is not None
+    colon_end = text.endswith((":", "："))
+    if letters < 2 or date_share > 0.5:
+        prose = False
+    elif final and width >= 12 and not (bullet and width < 40):
+        prose = True
+    elif colon_end and width >= 50 and inner_punct >= 1:
+        prose = True  # "... here is the list:" introduces part of the article
+    else:
+        prose = (width >= 70 and inner_punct >= 2) or (width >= 120 and inner_punct >= 1)
+    return _new_features(LineFeatures, (
+        width,
+        letters,
+        final,
+        inner_punct,
+        has_date,
+        has_time,
+        date_share,
+        bullet,
+        len(SEPARATOR_RE.findall(text)) if mark and _SEPARATOR_MARKS_RE.search(text, first_mark) else 0,
+        mark is not None and _URL_MARKS_RE.search(text, max(0, first_mark - 1)) is not None
+        and URL_RE.search(text) is not None,
+        colon_end,
+        width <= 80 and BYLINE_RE.match(text) is not None,
+        prose,
+        ((has_date and has_time) or date_share > 0.35 or (has_time and width <= 20 and date_share >= 0.25)),
+    ))
 
 
 _NOT_ALNUM_RE = re.compile(r"[\W_]+")
 
 
+_ASCII_NOT_ALNUM = bytes(c for c in range(128) if not chr(c).isalnum())
+
+
 def normalise_line(line: str) -> str:
     """Case-folded letters and digits only: the key used to compare lines (repeats, near-repeats)."""
+    if line.isascii():  # the same, faster
+        return line.lower().encode("ascii").translate(None, _ASCII_NOT_ALNUM).decode("ascii")
     return _NOT_ALNUM_RE.sub("", line.casefold())
 
 
