@@ -190,7 +190,7 @@ with warnings.catch_warnings():
         """Smallest UTF-8 length ratio src/tgt of a bitext pair."""
         max_bitext_length_ratio: float = Field(3.0, gt=0)
         """Largest UTF-8 length ratio src/tgt of a bitext pair."""
-        batch_records: int = Field(50_000, gt=0)
+        batch_records: int = Field(2_000, gt=0)
         """Records validated at once (whole output files per batch); bounds the memory validation needs."""
 
 class HalvesConfig(_Section):
