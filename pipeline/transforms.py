@@ -5,6 +5,7 @@ and audit (dict records). A document is one element; lines never are.
 """
 from __future__ import annotations
 
+import hashlib
 import traceback
 
 import apache_beam as beam
@@ -359,9 +360,12 @@ BANDS = "bands"
 
 class SpillWithDedupKeys(spill.SpillWriter):
     """Clean record -> spill files of records; (exact key, rank) on EXACT_KEYS and one (band key,
-    (exact key, rank)) per LSH band on BANDS; rank = dedup.rank_key (smaller = kept first).
+    exact key + rank) per LSH band on BANDS; rank = dedup.rank_bytes (smaller = kept first), exact
+    key 16 bytes. Keys are short bytes, not strings and tuples: every document sends 1 + bands of
+    them through a GroupByKey (held in memory by the local runner).
 
-    Without exact de-duplication the id stands in for the exact key (every document its own group).
+    Without exact de-duplication a digest of the id stands in for the exact key (every document its
+    own group).
     """
 
     def __init__(self, tmp_dir: str, cfg):
@@ -374,16 +378,16 @@ class SpillWithDedupKeys(spill.SpillWriter):
 
     def process(self, record: dict):
         cfg = self.cfg
-        rank = dedup.rank_key(record["id"], record["chars"])
-        # keys are bytes, not hex strings: every document sends 1 + bands of them through a GroupByKey
-        exact = bytes.fromhex(dedup.exact_key(record["text"])) if cfg.exact else record["id"]
+        rank = dedup.rank_bytes(record["id"], record["chars"])
+        exact = (bytes.fromhex(dedup.exact_key(record["text"])) if cfg.exact
+                 else hashlib.blake2b(record["id"].encode("utf-8", "surrogatepass"), digest_size=16).digest())
         if cfg.exact:
             yield beam.pvalue.TaggedOutput(EXACT_KEYS, (exact, rank))
         if cfg.near:
             hashes = dedup.shingle_hashes(record["text"], cfg.word_ngram, cfg.char_ngram)
             if len(hashes):  # no letters or digits: nothing to compare, never a near duplicate
                 for key in self.hasher.band_keys(self.hasher.signature(hashes)):
-                    yield beam.pvalue.TaggedOutput(BANDS, (key, (exact, rank)))
+                    yield beam.pvalue.TaggedOutput(BANDS, (key, exact + rank))
         self.spill(record)
 
 
@@ -392,7 +396,7 @@ def _exact_removed(element):
     _key, ranks = element
     ordered = sorted(set(ranks))
     for rank in ordered[1:]:
-        yield rank[1], (ordered[0][1], "exact", 1.0)
+        yield dedup.id_of_rank(rank), (dedup.id_of_rank(ordered[0]), "exact", 1.0)
 
 
 class SpillCandidateSketches(beam.DoFn):
@@ -440,7 +444,8 @@ def _bucket_pairs(element):
     """
     _key, members = element
     best: dict = {}
-    for exact, rank in members:
+    for member in members:
+        exact, rank = member[:16], member[16:]
         if exact not in best or rank < best[exact]:
             best[exact] = rank
     if len(best) > 1:
@@ -481,7 +486,8 @@ class ScorePairs(beam.DoFn):
 
     def process(self, pair, places):
         a, b = pair
-        yield pair, dedup.sketch_jaccard(self._sketch(a[1], places), self._sketch(b[1], places), self.k)
+        a_id, b_id = dedup.id_of_rank(a), dedup.id_of_rank(b)
+        yield pair, dedup.sketch_jaccard(self._sketch(a_id, places), self._sketch(b_id, places), self.k)
 
     def finish_bundle(self):
         for fh in self.files.values():
@@ -527,7 +533,7 @@ class ResolveClusters(beam.PTransform):
         self.rounds = rounds
 
     def expand(self, edges):
-        # nodes are rank keys (-chars, id): the smallest label is the keeper
+        # nodes are ranks (dedup.rank_bytes: longest text, then smallest id): the smallest label is the keeper
         directed = edges | "BothWays" >> beam.FlatMap(lambda e: [(e[0][0], e[0][1]), (e[0][1], e[0][0])])
         neighbours = directed | "Adjacency" >> beam.GroupByKey() | "SortNeighbours" >> beam.MapTuple(
             lambda node, others: (node, sorted(set(others))))
@@ -587,7 +593,7 @@ class DeduplicateCorpus(beam.PTransform):
                           | "BucketPairs" >> beam.FlatMap(_bucket_pairs)
                           | "DistinctPairs" >> beam.Distinct())
             candidate_ids = (candidates
-                             | "PairIds" >> beam.FlatMap(lambda pair: (pair[0][1], pair[1][1]))
+                             | "PairIds" >> beam.FlatMap(lambda pair: map(dedup.id_of_rank, pair))
                              | "DistinctIds" >> beam.Distinct())
             places = beam.pvalue.AsMultiMap(files | "Sketch" >> beam.ParDo(
                 SpillCandidateSketches(self.tmp_dir, cfg), beam.pvalue.AsList(candidate_ids)))
@@ -598,7 +604,8 @@ class DeduplicateCorpus(beam.PTransform):
             removed.append(not_kept
                            | "PairWithKeeper" >> beam.Map(lambda kv: (kv[1], kv[0]))
                            | "SimilarityToKeeper" >> beam.ParDo(ScorePairs(cfg.verify_shingles), places)
-                           | "NearRemoved" >> beam.Map(lambda e: (e[0][1][1], (e[0][0][1], "near", e[1]))))
+                           | "NearRemoved" >> beam.Map(lambda e: (
+                               dedup.id_of_rank(e[0][1]), (dedup.id_of_rank(e[0][0]), "near", e[1]))))
         if not removed:
             removed.append(files.pipeline | "NothingRemoved" >> beam.Create([]))
         decisions = (tuple(removed)

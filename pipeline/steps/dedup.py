@@ -245,6 +245,17 @@ def rank_key(doc_id: str, chars: int) -> tuple[int, str]:
     return (-chars, doc_id)
 
 
+def rank_bytes(doc_id: str, chars: int) -> bytes:
+    """rank_key packed into bytes that sort the same way: 4 bytes of inverted length, then the id
+    (UTF-8 keeps code-point order). Compact: every document sends its rank through several shuffles."""
+    return (0xFFFFFFFF - min(chars, 0xFFFFFFFF)).to_bytes(4, "big") + doc_id.encode("utf-8", "surrogatepass")
+
+
+def id_of_rank(rank: bytes) -> str:
+    """The document id inside a rank_bytes value."""
+    return rank[4:].decode("utf-8", "surrogatepass")
+
+
 def keeper_of(records: Iterable[dict]) -> dict:
     """The kept record among records with `id` and `chars` (the keeper rule, see rank_key)."""
     return min(records, key=lambda r: rank_key(r["id"], r["chars"]))
