@@ -28,8 +28,10 @@ DATE_RE = re.compile(_DATE)
 TIME_RE = re.compile(_TIME)
 DATETIME_RE = re.compile(rf"(?P<date>{_DATE})(?:[\sT,]*(?P<time>{_TIME}))?|(?P<time_only>{_TIME})")
 # "16 January 2012", "Jan 16, 2012", "4 янв", "21 Δεκέμβρη 2011": a word between numbers.
-WORD_DATE_RE = re.compile(r"(?<!\d)\d{1,2}\.?\s+[^\W\d_]{3,12}\.?,?\s+(?:19|20)\d\d(?!\d)"
-                          r"|[^\W\d_]{3,12}\.?\s+\d{1,2},?\s+(?:19|20)\d\d(?!\d)")
+# (The letters are taken possessively: after 3-12 of them only a dot or a space can follow, so giving
+# some back never finds a match; it only cost time at every letter of a line.)
+WORD_DATE_RE = re.compile(r"(?<!\d)\d{1,2}\.?\s+[^\W\d_]{3,12}+\.?,?\s+(?:19|20)\d\d(?!\d)"
+                          r"|[^\W\d_]{3,12}+\.?\s+\d{1,2},?\s+(?:19|20)\d\d(?!\d)")
 
 YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
@@ -82,11 +84,13 @@ _NON_WIDE_RUNS_RE = re.compile("[^" + WIDE_RE.pattern[1:-1] + "]+")
 _NON_LETTER_RUNS_RE = re.compile(r"[\W\d_]+")
 _DATE_MARKS_RE = re.compile(r"\d\s*[-/.年]\s*\d")  # in every DATE_RE match
 _TIME_MARKS_RE = re.compile(r"\d\s*[:：时]\s*[0-5]\d")  # in every TIME_RE match
-_SPACED_YEAR_RE = re.compile(r"\s(?:19|20)\d\d(?!\d)")  # every WORD_DATE_RE match ends with one
-_SEPARATOR_MARKS_RE = re.compile(r"[|/→>»·-]")   # every SEPARATOR_RE match has one
+# every WORD_DATE_RE match holds one: the last digit of its day before the year, or before the month
+# and the year (it is tried at digits only, not at every letter)
+_WORD_DATE_TAIL_RE = re.compile(r"\d,?\s+(?:19|20)\d\d(?!\d)|\d\.?\s+[^\W\d_]{3,12}+\.?,?\s+(?:19|20)\d\d(?!\d)")
+_SPACED_SEPARATOR_RE = re.compile(r"\s[/→>»·-]\s")  # every SEPARATOR_RE match without a "|" is one
 # every URL_RE match has one (case-insensitive matching folds none of these letters to other ones)
 _URL_MARKS_RE = re.compile(r"\.[cnordpgCNORDPG]|://|@|w\.|W\.")
-# in every match of DIGIT_RE, _SEPARATOR_MARKS_RE and _URL_MARKS_RE
+# in every match of DIGIT_RE, SEPARATOR_RE and _URL_MARKS_RE
 _MARKS_RE = re.compile(r"[\d|/→>»·\-@:.]")
 _EMPTY_FEATURES = LineFeatures(0, 0, False, 0, False, False, 0.0, False, 0, False, False, False, False, False)
 _new_features = tuple.__new__
@@ -102,16 +106,17 @@ def line_features(line: str) -> LineFeatures:
     has_date = has_time = False
     date_share = 0.0
     # Most lines have no mark at all; the tests below look from the first mark (or digit) on, where
-    # all their matches start (the "w." of a URL and the space before a year one character before).
+    # all their matches start (the "w." of a URL and the space before a separator one character
+    # before; the regexes' look-behinds still see the text before where they start).
     mark = _MARKS_RE.search(text)
     first_mark = -1 if mark is None else mark.start()
     digit = None if mark is None else mark if mark.group().isdecimal() else DIGIT_RE.search(text, first_mark)
     if digit is not None:
         at = digit.start()
-        dates = DATE_RE.findall(text) if _DATE_MARKS_RE.search(text, at) else []
-        if _SPACED_YEAR_RE.search(text, max(0, at - 1)):  # month-name dates always carry a year; slow
+        dates = DATE_RE.findall(text, at) if _DATE_MARKS_RE.search(text, at) else []
+        if _WORD_DATE_TAIL_RE.search(text, at):  # (slow)
             dates += WORD_DATE_RE.findall(text)
-        times = TIME_RE.findall(text) if _TIME_MARKS_RE.search(text, at) else []
+        times = TIME_RE.findall(text, at) if _TIME_MARKS_RE.search(text, at) else []
         has_date, has_time = bool(dates), bool(times)
         if dates or times:
             # (display widths; the matches begin and end with a digit, a letter or a CJK mark)
@@ -144,7 +149,8 @@ def line_features(line: str) -> LineFeatures:
         has_time,
         date_share,
         bullet,
-        len(SEPARATOR_RE.findall(text)) if mark and _SEPARATOR_MARKS_RE.search(text, first_mark) else 0,
+        len(SEPARATOR_RE.findall(text, max(0, first_mark - 1)))
+        if mark and ("|" in text or _SPACED_SEPARATOR_RE.search(text, max(0, first_mark - 1))) else 0,
         mark is not None and _URL_MARKS_RE.search(text, max(0, first_mark - 1)) is not None
         and URL_RE.search(text) is not None,
         colon_end,
