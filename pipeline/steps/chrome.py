@@ -219,23 +219,28 @@ def _penalty(line: Line, settings: ChromeConfig) -> float:
 def _values(lines: list[Line], settings: ChromeConfig) -> list[float]:
     """Prose scores its width (discounted when it stands alone between non-prose lines, as the teasers
     of a headline list do); everything else costs a penalty."""
-    values = []
+    values: list[float] = []
+    append = values.append
     n = len(lines)
+    drop = 1 - settings.tail_weight
+    isolated = settings.isolated_prose_weight
+    prose = [line.prose for line in lines]
+    prose.append(False)  # (read as prose[pos + 1] past the end, and as prose[-1] before the start)
     introduced = False  # inside a list introduced by a sentence ending in a colon
     for pos, line in enumerate(lines):
-        lead_in = line.f.colon_end and _introduces_list(line)
-        introduced = introduced and line.f.bullet and line.category is None and not line.timestamped
-        if introduced or (lead_in and not line.prose):
-            values.append(0.0)  # an in-article list costs nothing; it stays only between prose
-        elif line.prose and (line.category is None or not _ends_article(line)):
+        f = line.f
+        lead_in = f.colon_end and _introduces_list(line)
+        introduced = introduced and f.bullet and line.category is None and not line.timestamped
+        if introduced or (lead_in and not prose[pos]):
+            append(0.0)  # an in-article list costs nothing; it stays only between prose
+        elif prose[pos] and (line.category is None or not _ends_article(line)):
             # mild position prior: prose in the last half of the page (footers, comments, legal
             # notices) counts less, down to `tail_weight` at the very end
             late = max(0.0, (pos / n - 0.5) * 2)
-            v = float(min(line.f.width, 800)) * (1 - (1 - settings.tail_weight) * late)
-            alone = (pos == 0 or not lines[pos - 1].prose) and (pos + 1 == len(lines) or not lines[pos + 1].prose)
-            values.append(v * settings.isolated_prose_weight if alone else v)
+            v = float(min(f.width, 800)) * (1 - drop * late)
+            append(v * isolated if not prose[pos - 1] and not prose[pos + 1] else v)
         else:
-            values.append(-_penalty(line, settings))
+            append(-_penalty(line, settings))
         introduced = introduced or lead_in
     return values
 
@@ -330,12 +335,11 @@ def _is_sidebar_pair(lines: list[Line], pos: int) -> bool:
     if line.timestamped:
         return True
     if pos + 1 < len(lines) and lines[pos + 1].timestamped:
-        nxt = DATETIME_RE.sub("", lines[pos + 1].text)
-        if is_near_repeat(normalise_line(nxt), normalise_line(line.text)):
+        # a headline whose timestamped follower sits among other timestamped items (the cheap test)
+        if not line.prose and sum(l.timestamped for l in lines[max(0, pos - 6):pos + 8]) >= 3:
             return True
-        # a headline whose timestamped follower sits among other timestamped items
-        near = lines[max(0, pos - 6):pos + 8]
-        return sum(1 for l in near if l.timestamped) >= 3 and not line.prose
+        nxt = DATETIME_RE.sub("", lines[pos + 1].text)
+        return is_near_repeat(normalise_line(nxt), normalise_line(line.text))
     return False
 
 
@@ -372,7 +376,7 @@ def _bullet_runs(lines: list[Line]) -> list[int]:
     """For every position, the length of the run of consecutive bullet lines it belongs to (0 if none)."""
     runs: list[int] = []
     for bullet, group in groupby(line.f.bullet for line in lines):
-        size = sum(1 for _ in group)
+        size = len(list(group))
         runs.extend([size if bullet else 0] * size)
     return runs
 

@@ -36,12 +36,16 @@ WORD_DATE_RE = re.compile(r"(?<!\d)\d{1,2}\.?\s+[^\W\d_]{3,12}+\.?,?\s+(?:19|20)
 YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 # A list item: bullet glyph, a [tag], or "1." / "1、" numbering at the start.
-BULLET_RE = re.compile(r"^\s*(?:[-–—•·・●◦▪■□◆◇►▶▸»>*※+]\s*(?=\S)|\[[^\]]{1,12}\]|【[^】]{1,12}】|\d{1,2}[.、)]\s*(?=\D))")
+_BULLET = r"[-–—•·・●◦▪■□◆◇►▶▸»>*※+]\s*(?=\S)|\[[^\]]{1,12}\]|【[^】]{1,12}】|\d{1,2}[.、)]\s*(?=\D)"
+BULLET_RE = re.compile(rf"^\s*(?:{_BULLET})")
 # Menus printed on one line: "Home | News | Sport", "首页 → 财经 → 生活".
 SEPARATOR_RE = re.compile(r"\s[|/→>»·]\s|\s-\s|\|")
 # "By Jane Doe", "Von Max Muster", "Автор: ...": a byline (not a title, not a site name).
-BYLINE_RE = re.compile(r"^\s*(?:by|von|par|por|di|door|przez|autor|author|автор|от|από|του|της|作者|记者|文|撰文|编辑)"
-                       r"(?:\s*[:：]\s*|\s+)\S", re.I)
+_BYLINE = (r"(?:by|von|par|por|di|door|przez|autor|author|автор|от|από|του|της|作者|记者|文|撰文|编辑)"
+           r"(?:\s*[:：]\s*|\s+)\S")
+BYLINE_RE = re.compile(rf"^\s*{_BYLINE}", re.I)
+# Both at once (a list item starts with a mark or digit, a byline with a letter: never both).
+_LEAD_RE = re.compile(rf"^\s*(?:(?P<bullet>{_BULLET})|(?P<byline>(?i:{_BYLINE})))")
 URL_RE = re.compile(r"https?://|www\.|\S@\S+\.\w|\.(?:com|net|org|cn|ru|de|pl|gr)\b", re.I)
 
 
@@ -130,7 +134,8 @@ def line_features(line: str) -> LineFeatures:
         letters = len(_NON_LETTER_RUNS_RE.sub("", head))
     final = text.rstrip(_CLOSERS)[-1:] in _FINAL_MARKS  # ends_sentence(text): text is stripped
     inner_punct = len(INNER_PUNCT_RE.findall(text)) if width >= 50 else 0
-    bullet = BULLET_RE.match(text) is not None
+    lead = _LEAD_RE.match(text)
+    bullet = lead is not None and lead.lastgroup == "bullet"
     colon_end = text.endswith((":", "："))
     if letters < 2 or date_share > 0.5:
         prose = False
@@ -154,7 +159,7 @@ def line_features(line: str) -> LineFeatures:
         mark is not None and _URL_MARKS_RE.search(text, max(0, first_mark - 1)) is not None
         and URL_RE.search(text) is not None,
         colon_end,
-        width <= 80 and BYLINE_RE.match(text) is not None,
+        lead is not None and width <= 80 and lead.lastgroup == "byline",
         prose,
         ((has_date and has_time) or date_share > 0.35 or (has_time and width <= 20 and date_share >= 0.25)),
     ))
