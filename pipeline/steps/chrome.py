@@ -129,7 +129,8 @@ def _line_facts(raw_lines, skip: frozenset[int], lexicon: Lexicon) -> list[Optio
     texts = [text for text in pending if text.strip()]
     feats = [line_features(text) for text in texts]
     for text, f, category in zip(texts, feats, lexicon.match_many(texts, [f.width for f in feats])):
-        if category is None and _may_hold_copyright(text) and COPYRIGHT_SIGN_RE.search(text):
+        if category is None and ("©" in text or "(" in text or "yr" in text.lower()) \
+                and COPYRIGHT_SIGN_RE.search(text):  # (_may_hold_copyright, inline)
             category = "copyright"
         width = f.width
         wraps = not f.final and width >= 30
@@ -364,10 +365,10 @@ def _name_outside(lines: list[Line], positions: list[int], default: str, runs: l
             names[pos] = LATEST_LIST
         else:
             names[pos] = default
-    # a short heading right above a latest-news list belongs to the list
-    for pos in positions:
-        if names.get(pos + 1) == LATEST_LIST and names.get(pos) in (default, FOOTER, HEADER) and pos + 1 < len(lines) \
-                and not lines[pos].f.bullet and lines[pos].f.width <= 40:
+    # a short heading right above a latest-news list belongs to the list (renaming a heading does not
+    # make the line above it one: only the lines named so above are looked at)
+    for pos in [p - 1 for p, name in names.items() if name == LATEST_LIST]:
+        if names.get(pos) in (default, FOOTER, HEADER) and not lines[pos].f.bullet and lines[pos].f.width <= 40:
             names[pos] = LATEST_LIST
     return names
 

@@ -86,6 +86,7 @@ class LineFeatures(NamedTuple):  # a tuple: cheap to build for every line of a p
 # Cheap exact gates: a regex runs only on lines holding a character every one of its matches needs.
 _NON_WIDE_RUNS_RE = re.compile("[^" + WIDE_RE.pattern[1:-1] + "]+")
 _NON_LETTER_RUNS_RE = re.compile(r"[\W\d_]+")
+_ASCII_NOT_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
 _DATE_MARKS_RE = re.compile(r"\d\s*[-/.年]\s*\d")  # in every DATE_RE match
 _TIME_MARKS_RE = re.compile(r"\d\s*[:：时]\s*[0-5]\d")  # in every TIME_RE match
 # every WORD_DATE_RE match holds one: the last digit of its day before the year, or before the month
@@ -130,6 +131,8 @@ def line_features(line: str) -> LineFeatures:
         letters = len(head)
     elif head.replace(" ", "").isalpha():  # words and spaces only
         letters = len(head) - head.count(" ")
+    elif head.isascii():  # (the same as below, faster)
+        letters = len(head.encode("ascii").translate(None, _ASCII_NOT_LETTERS))
     else:
         letters = len(_NON_LETTER_RUNS_RE.sub("", head))
     final = text.rstrip(_CLOSERS)[-1:] in _FINAL_MARKS  # ends_sentence(text): text is stripped
