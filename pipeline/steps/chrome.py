@@ -198,25 +198,6 @@ def _ends_article(line: Line) -> bool:
     return line.category in END_CATEGORIES and not line.repeated
 
 
-def _penalty(line: Line, settings: ChromeConfig) -> float:
-    """What a non-prose line costs the run of lines it sits in."""
-    f = line.f
-    cost = 20 + min(f.width, 60) * 0.5
-    if line.category is not None:
-        if _ends_article(line):
-            return settings.end_marker_penalty
-        cost += 40
-    if line.repeated and line.category != "advertisement":
-        cost += settings.repeated_line_penalty
-    if line.timestamped:
-        cost += settings.timestamp_penalty
-    if f.bullet:
-        cost += 20
-    if f.separators >= 2 or f.url:
-        cost += 20
-    return cost
-
-
 def _values(lines: list[Line], settings: ChromeConfig) -> list[float]:
     """Prose scores its width (discounted when it stands alone between non-prose lines, as the teasers
     of a headline list do); everything else costs a penalty."""
@@ -225,23 +206,40 @@ def _values(lines: list[Line], settings: ChromeConfig) -> list[float]:
     n = len(lines)
     drop = 1 - settings.tail_weight
     isolated = settings.isolated_prose_weight
+    end_marker, repeated, timestamp = (settings.end_marker_penalty, settings.repeated_line_penalty,
+                                       settings.timestamp_penalty)
     prose = [line.prose for line in lines]
     prose.append(False)  # (read as prose[pos + 1] past the end, and as prose[-1] before the start)
     introduced = False  # inside a list introduced by a sentence ending in a colon
     for pos, line in enumerate(lines):
         f = line.f
+        category = line.category
         lead_in = f.colon_end and _introduces_list(line)
-        introduced = introduced and f.bullet and line.category is None and not line.timestamped
+        introduced = introduced and f.bullet and category is None and not line.timestamped
+        ends = category is not None and _ends_article(line)
         if introduced or (lead_in and not prose[pos]):
             append(0.0)  # an in-article list costs nothing; it stays only between prose
-        elif prose[pos] and (line.category is None or not _ends_article(line)):
+        elif prose[pos] and not ends:
             # mild position prior: prose in the last half of the page (footers, comments, legal
             # notices) counts less, down to `tail_weight` at the very end
             late = max(0.0, (pos / n - 0.5) * 2)
             v = float(min(f.width, 800)) * (1 - drop * late)
             append(v * isolated if not prose[pos - 1] and not prose[pos + 1] else v)
-        else:
-            append(-_penalty(line, settings))
+        elif ends:
+            append(-end_marker)
+        else:  # what a non-prose line costs the run of lines it sits in
+            cost = 20 + min(f.width, 60) * 0.5
+            if category is not None:
+                cost += 40
+            if line.repeated and category != "advertisement":
+                cost += repeated
+            if line.timestamped:
+                cost += timestamp
+            if f.bullet:
+                cost += 20
+            if f.separators >= 2 or f.url:
+                cost += 20
+            append(-cost)
         introduced = introduced or lead_in
     return values
 
