@@ -76,23 +76,29 @@ class Line:
         return self.indices[0]
 
 
-_RUN_ON_ENDS = (",", "-", "‐", "–", "，", "、")
+def _continues(prev: str, prev_fact: tuple, cur: str, cur_fact: tuple, wrap: int) -> bool:
+    """`cur` carries on the sentence of `prev` (a paragraph hard-wrapped at a fixed width), `prev`
+    being a line that can run on (not final, 30+ columns, no bullet or timestamp: see _line_facts).
 
-
-def _wrapped_on(prev_text: str, prev: tuple, cur_text: str, cur: tuple, wrap: int) -> bool:
-    """On a hard-wrapped page (`wrap` > 0, its wrap width), `cur` carries on `prev` when `prev` fills
-    the line to about that width and `cur` is words (not a bullet, a timestamp or part of `prev`)."""
-    prev_f, cur_f = prev[0], cur[0]
+    Sure signs: `cur` starts in lower case, or `prev` ends with a comma or hyphen. On a page that is
+    hard-wrapped (`wrap` > 0, its wrap width), also: `prev` fills the line to about that width.
+    """
+    head = cur.lstrip()[:1]
+    if head.islower():
+        return True
+    if prev.rstrip()[-1:] in (",", "-", "‐", "–", "，", "、") and head.isalnum():
+        return True
+    prev_f, cur_f = prev_fact[0], cur_fact[0]
     return (wrap > 0 and 0.8 * wrap <= prev_f.width <= 1.15 * wrap and cur_f.letters > 0
             and not cur_f.bullet and not cur_f.timestamped
-            and normalise_line(cur_text) not in normalise_line(prev_text))  # a breadcrumb, then its own last part
+            and normalise_line(cur) not in normalise_line(prev))  # a breadcrumb, then its own last part
 
 
-def _wrap_width(facts) -> int:
+def _wrap_width(raw_lines, facts) -> int:
     """The width a hard-wrapped page breaks its lines at (median width of lines followed by a
     lower-case continuation), or 0 when fewer than 4 such breaks suggest the page is not wrapped."""
-    widths = sorted(prev[0].width for prev, cur in zip(facts, facts[1:])
-                    if cur is not None and prev is not None and prev[4] and cur[5])
+    widths = sorted(prev[0].width for prev, cur, text in zip(facts, facts[1:], raw_lines[1:])
+                    if cur is not None and prev is not None and prev[4] and text.lstrip()[:1].islower())
     return widths[len(widths) // 2] if len(widths) >= 4 else 0
 
 
@@ -104,46 +110,42 @@ CACHE_MAX_CHARS = 200
 _UNSET = object()
 
 
-def _line_facts(raw_lines, skip: frozenset[int], lexicon: Lexicon) -> list[Optional[tuple]]:
+def _line_facts(raw_lines, skip: frozenset[int], lexicon: Lexicon) -> list[Optional[list]]:
     """What build_units needs of every line (None for blank and skipped lines), from the cache when
-    seen before: (features, phrase category, repeat key (lines up to 40 columns), can run on into
-    the next line, could be a wrapped line (not final, 30+ columns), starts in lower case, starts
-    with a letter or digit, ends with a comma or hyphen)."""
+    seen before: [features, phrase category, repeat key (lines up to 40 columns), can run on into the
+    next line (not final, 30+ columns, no bullet or timestamp), could be a wrapped line (not final,
+    30+ columns)]."""
     cache = lexicon.line_cache
     if len(cache) >= CACHE_MAX_LINES:
         cache.clear()
     get = cache.get
     facts: list = [get(text, _UNSET) for text in raw_lines]
-    for i in skip:
-        if i < len(facts):
-            facts[i] = None
-    pending: dict[str, list[int]] = {}  # the same line may come up several times in a page
+    new_texts: list[str] = []
+    new_facts: list[list] = []
     for i in [i for i, fact in enumerate(facts) if fact is _UNSET]:
-        where = pending.get(raw_lines[i])
-        if where is None:
-            pending[raw_lines[i]] = [i]
-        else:
-            where.append(i)
-    if not pending:
-        return facts
-    texts = [text for text in pending if text.strip()]
-    feats = [line_features(text) for text in texts]
-    for text, f, category in zip(texts, feats, lexicon.match_many(texts, [f.width for f in feats])):
+        text = raw_lines[i]
+        fact = get(text, _UNSET)  # the same line may have come up earlier in this page
+        if fact is _UNSET:
+            fact = None
+            if text.strip():
+                f = line_features(text)
+                wraps = not f.final and f.width >= 30
+                fact = [f, None, normalise_line(text) if f.width <= 40 else None,
+                        wraps and not f.bullet and not f.timestamped, wraps]
+                new_texts.append(text)
+                new_facts.append(fact)
+            if len(text) <= CACHE_MAX_CHARS:
+                cache[text] = fact
+        facts[i] = fact
+    categories = lexicon.match_many(new_texts, [fact[0].width for fact in new_facts])
+    for text, fact, category in zip(new_texts, new_facts, categories):
         if category is None and ("©" in text or "(" in text or "yr" in text.lower()) \
                 and COPYRIGHT_SIGN_RE.search(text):  # (_may_hold_copyright, inline)
             category = "copyright"
-        width = f.width
-        wraps = not f.final and width >= 30
-        head = text.lstrip()[:1]
-        pending[text] = (f, category, normalise_line(text) if width <= 40 else None,
-                         wraps and not f.bullet and not f.timestamped, wraps, head.islower(), head.isalnum(),
-                         text.rstrip()[-1:] in _RUN_ON_ENDS), pending[text]
-    for text, value in pending.items():
-        fact, where = value if isinstance(value, tuple) else (None, value)
-        if len(text) <= CACHE_MAX_CHARS:
-            cache[text] = fact
-        for i in where:
-            facts[i] = fact
+        fact[1] = category
+    for i in skip:
+        if i < len(facts):
+            facts[i] = None
     return facts
 
 
@@ -153,10 +155,10 @@ def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset())
     A line carries on the sentence of the one before (a paragraph hard-wrapped at a fixed width) when
     that one can run on (not final, 30+ columns, no bullet or timestamp) and this one starts in lower
     case, or that one ends with a comma or hyphen and this one starts with a letter or digit, or the
-    page is hard-wrapped and that one fills the line (_wrapped_on).
+    page is hard-wrapped and that one fills the line (_continues).
     """
     facts = _line_facts(raw_lines, skip, lexicon)
-    wrap = _wrap_width(facts)
+    wrap = _wrap_width(raw_lines, facts)
     units: list[Line] = []
     joined: list[Line] = []  # units of several lines: their features are worked out once, at the end
     counts: dict[str, int] = {}
@@ -167,8 +169,7 @@ def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset())
         if fact is None:
             may_run_on = False
             continue
-        if may_run_on and len(last.text) < MAX_UNIT_CHARS and (
-                fact[5] or (prev[7] and fact[6]) or _wrapped_on(raw_lines[i - 1], prev, raw_lines[i], fact, wrap)):
+        if may_run_on and len(last.text) < MAX_UNIT_CHARS and _continues(raw_lines[i - 1], prev, raw_lines[i], fact, wrap):
             if len(last.indices) == 1:
                 joined.append(last)
             last.indices.append(i)
