@@ -39,12 +39,6 @@ MAX_UNIT_CHARS = 4000
 COPYRIGHT_SIGN_RE = re.compile(r"©|\(c\)\s*(?:19|20)\d\d|\bcopyright\b", re.I)
 
 
-def _may_hold_copyright(text: str) -> bool:
-    """Every COPYRIGHT_SIGN_RE match holds "©", "(" or "yr" ignoring case (and only Y and R lower
-    to y and r): a cheap test first."""
-    return "©" in text or "(" in text or "yr" in text.lower()
-
-
 # Rule names, one per kind of line removed.
 HEADER = "chrome.header"
 FOOTER = "chrome.footer"
@@ -139,8 +133,10 @@ def _line_facts(raw_lines, skip: frozenset[int], lexicon: Lexicon) -> list[Optio
         facts[i] = fact
     categories = lexicon.match_many(new_texts, [fact[0].width for fact in new_facts])
     for text, fact, category in zip(new_texts, new_facts, categories):
+        # (every COPYRIGHT_SIGN_RE match holds "©", "(" or "yr" ignoring case, and only Y and R lower
+        # to y and r: a cheap test first)
         if category is None and ("©" in text or "(" in text or "yr" in text.lower()) \
-                and COPYRIGHT_SIGN_RE.search(text):  # (_may_hold_copyright, inline)
+                and COPYRIGHT_SIGN_RE.search(text):
             category = "copyright"
         fact[1] = category
     for i in skip:
@@ -169,7 +165,8 @@ def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset())
         if fact is None:
             may_run_on = False
             continue
-        if may_run_on and len(last.text) < MAX_UNIT_CHARS and _continues(raw_lines[i - 1], prev, raw_lines[i], fact, wrap):
+        if may_run_on and len(last.text) < MAX_UNIT_CHARS \
+                and _continues(raw_lines[i - 1], prev, raw_lines[i], fact, wrap):
             if len(last.indices) == 1:
                 joined.append(last)
             last.indices.append(i)

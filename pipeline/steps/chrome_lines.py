@@ -91,7 +91,7 @@ _DATE_MARKS_RE = re.compile(r"\d\s*[-/.年]\s*\d")  # in every DATE_RE match
 _TIME_MARKS_RE = re.compile(r"\d\s*[:：时]\s*[0-5]\d")  # in every TIME_RE match
 # every WORD_DATE_RE match holds one: the last digit of its day before the year, or before the month
 # and the year (it is tried at digits only, not at every letter)
-_WORD_DATE_TAIL_RE = re.compile(r"\d,?\s+(?:19|20)\d\d(?!\d)|\d\.?\s+[^\W\d_]{3,12}+\.?,?\s+(?:19|20)\d\d(?!\d)")
+_WORD_DATE_TAIL_RE = re.compile(r"\d(?:,?\s+(?:19|20)\d\d(?!\d)|\.?\s+[^\W\d_]{3,12}+\.?,?\s+(?:19|20)\d\d(?!\d))")
 _SPACED_SEPARATOR_RE = re.compile(r"\s[/→>»·-]\s")  # every SEPARATOR_RE match without a "|" is one
 # every URL_RE match has one (case-insensitive matching folds none of these letters to other ones)
 _URL_MARKS_RE = re.compile(r"\.[cnordpgCNORDPG]|://|@|w\.|W\.")
