@@ -39,12 +39,6 @@ MAX_UNIT_CHARS = 4000
 COPYRIGHT_SIGN_RE = re.compile(r"©|\(c\)\s*(?:19|20)\d\d|\bcopyright\b", re.I)
 
 
-def _may_hold_copyright(text: str) -> bool:
-    """Every COPYRIGHT_SIGN_RE match holds "©", "(" or "yr" ignoring case (and only Y and R lower
-    to y and r): a cheap test first."""
-    return "©" in text or "(" in text or "yr" in text.lower()
-
-
 # Rule names, one per kind of line removed.
 HEADER = "chrome.header"
 FOOTER = "chrome.footer"
@@ -76,32 +70,29 @@ class Line:
         return self.indices[0]
 
 
-def _continues(prev: str, prev_f: LineFeatures, cur: str, cur_f: LineFeatures, wrap: int) -> bool:
-    """`cur` carries on the sentence of `prev` (a paragraph hard-wrapped at a fixed width).
+def _continues(prev: str, prev_fact: tuple, cur: str, cur_fact: tuple, wrap: int) -> bool:
+    """`cur` carries on the sentence of `prev` (a paragraph hard-wrapped at a fixed width), `prev`
+    being a line that can run on (not final, 30+ columns, no bullet or timestamp: see _line_facts).
 
     Sure signs: `cur` starts in lower case, or `prev` ends with a comma or hyphen. On a page that is
     hard-wrapped (`wrap` > 0, its wrap width), also: `prev` fills the line to about that width.
     """
-    if prev_f.final or prev_f.width < 30 or prev_f.bullet or prev_f.timestamped:
-        return False
     head = cur.lstrip()[:1]
     if head.islower():
         return True
     if prev.rstrip()[-1:] in (",", "-", "‐", "–", "，", "、") and head.isalnum():
         return True
+    prev_f, cur_f = prev_fact[0], cur_fact[0]
     return (wrap > 0 and 0.8 * wrap <= prev_f.width <= 1.15 * wrap and cur_f.letters > 0
             and not cur_f.bullet and not cur_f.timestamped
             and normalise_line(cur) not in normalise_line(prev))  # a breadcrumb, then its own last part
 
 
-def _wrap_width(raw_lines, feats) -> int:
+def _wrap_width(raw_lines, facts) -> int:
     """The width a hard-wrapped page breaks its lines at (median width of lines followed by a
     lower-case continuation), or 0 when fewer than 4 such breaks suggest the page is not wrapped."""
-    widths = sorted(
-        prev.width for prev, cur, text in zip(feats, feats[1:], raw_lines[1:])
-        if cur is not None and prev is not None and not prev.final
-        and prev.width >= 30 and text.lstrip()[:1].islower()
-    )
+    widths = sorted(prev[0].width for prev, cur, text in zip(facts, facts[1:], raw_lines[1:])
+                    if cur is not None and prev is not None and prev[4] and text.lstrip()[:1].islower())
     return widths[len(widths) // 2] if len(widths) >= 4 else 0
 
 
@@ -114,21 +105,27 @@ _UNSET = object()
 
 
 def _line_facts(raw_lines, skip: frozenset[int], lexicon: Lexicon) -> list[Optional[list]]:
-    """[features, phrase category, repeat key] of every line (None for blank and skipped lines), from
-    the cache when seen before; the repeat key is worked out when first needed."""
+    """What build_units needs of every line (None for blank and skipped lines), from the cache when
+    seen before: [features, phrase category, repeat key (lines up to 40 columns), can run on into the
+    next line (not final, 30+ columns, no bullet or timestamp), could be a wrapped line (not final,
+    30+ columns)]."""
     cache = lexicon.line_cache
     if len(cache) >= CACHE_MAX_LINES:
         cache.clear()
-    facts: list = [cache.get(text, _UNSET) for text in raw_lines]
+    get = cache.get
+    facts: list = [get(text, _UNSET) for text in raw_lines]
     new_texts: list[str] = []
     new_facts: list[list] = []
     for i in [i for i, fact in enumerate(facts) if fact is _UNSET]:
         text = raw_lines[i]
-        fact = cache.get(text, _UNSET)  # the same line may have come up earlier in this page
+        fact = get(text, _UNSET)  # the same line may have come up earlier in this page
         if fact is _UNSET:
             fact = None
             if text.strip():
-                fact = [line_features(text), None, None]
+                f = line_features(text)
+                wraps = not f.final and f.width >= 30
+                fact = [f, None, normalise_line(text) if f.width <= 40 else None,
+                        wraps and not f.bullet and not f.timestamped, wraps]
                 new_texts.append(text)
                 new_facts.append(fact)
             if len(text) <= CACHE_MAX_CHARS:
@@ -136,47 +133,54 @@ def _line_facts(raw_lines, skip: frozenset[int], lexicon: Lexicon) -> list[Optio
         facts[i] = fact
     categories = lexicon.match_many(new_texts, [fact[0].width for fact in new_facts])
     for text, fact, category in zip(new_texts, new_facts, categories):
-        if category is None and _may_hold_copyright(text) and COPYRIGHT_SIGN_RE.search(text):
+        # (every COPYRIGHT_SIGN_RE match holds "©", "(" or "yr" ignoring case, and only Y and R lower
+        # to y and r: a cheap test first)
+        if category is None and ("©" in text or "(" in text or "yr" in text.lower()) \
+                and COPYRIGHT_SIGN_RE.search(text):
             category = "copyright"
         fact[1] = category
-    if skip:
-        for i in skip:
-            if i < len(facts):
-                facts[i] = None
+    for i in skip:
+        if i < len(facts):
+            facts[i] = None
     return facts
 
 
 def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset()) -> list[Line]:
-    """Non-blank lines as units, hard-wrapped paragraph lines joined into one unit."""
+    """Non-blank lines as units, hard-wrapped paragraph lines joined into one unit.
+
+    A line carries on the sentence of the one before (a paragraph hard-wrapped at a fixed width) when
+    that one can run on (not final, 30+ columns, no bullet or timestamp) and this one starts in lower
+    case, or that one ends with a comma or hyphen and this one starts with a letter or digit, or the
+    page is hard-wrapped and that one fills the line (_continues).
+    """
     facts = _line_facts(raw_lines, skip, lexicon)
-    feats = [None if fact is None else fact[0] for fact in facts]
-    wrap = _wrap_width(raw_lines, feats)
+    wrap = _wrap_width(raw_lines, facts)
     units: list[Line] = []
     joined: list[Line] = []  # units of several lines: their features are worked out once, at the end
     counts: dict[str, int] = {}
     short: list[tuple[Line, str]] = []
-    may_run_on = False  # the line before can go on in this one (the cheap half of _continues)
-    for i, (text, fact) in enumerate(zip(raw_lines, facts)):
+    may_run_on = False  # the line before can go on in this one
+    last = prev = None
+    for i, fact in enumerate(facts):
         if fact is None:
             may_run_on = False
             continue
-        f = fact[0]
-        if may_run_on and len(units[-1].text) < MAX_UNIT_CHARS and _continues(raw_lines[i - 1], feats[i - 1], text, f, wrap):
-            last = units[-1]
+        if may_run_on and len(last.text) < MAX_UNIT_CHARS \
+                and _continues(raw_lines[i - 1], prev, raw_lines[i], fact, wrap):
             if len(last.indices) == 1:
                 joined.append(last)
             last.indices.append(i)
-            last.text = last.text.rstrip() + " " + text.strip()
+            last.text = last.text.rstrip() + " " + raw_lines[i].strip()
         else:
-            unit = Line([i], text, f, fact[1], f.prose, f.timestamped)
-            units.append(unit)
-            if f.width <= 40:
-                key = fact[2]
-                if key is None:
-                    key = fact[2] = normalise_line(text)
+            f = fact[0]
+            last = Line([i], raw_lines[i], f, fact[1], f.prose, f.timestamped)
+            units.append(last)
+            key = fact[2]
+            if key is not None:
                 counts[key] = counts.get(key, 0) + 1
-                short.append((unit, key))
-        may_run_on = not (f.final or f.width < 30 or f.bullet or f.timestamped)
+                short.append((last, key))
+        may_run_on = fact[3]
+        prev = fact
     for unit in joined:
         unit.f = jf = line_features(unit.text)
         unit.category, unit.prose, unit.timestamped = lexicon.match(unit.text, jf.width), jf.prose, jf.timestamped
@@ -192,45 +196,48 @@ def _ends_article(line: Line) -> bool:
     return line.category in END_CATEGORIES and not line.repeated
 
 
-def _penalty(line: Line, settings: ChromeConfig) -> float:
-    """What a non-prose line costs the run of lines it sits in."""
-    f = line.f
-    cost = 20 + min(f.width, 60) * 0.5
-    if line.category is not None:
-        if _ends_article(line):
-            return settings.end_marker_penalty
-        cost += 40
-    if line.repeated and line.category != "advertisement":
-        cost += settings.repeated_line_penalty
-    if line.timestamped:
-        cost += settings.timestamp_penalty
-    if f.bullet:
-        cost += 20
-    if f.separators >= 2 or f.url:
-        cost += 20
-    return cost
-
-
 def _values(lines: list[Line], settings: ChromeConfig) -> list[float]:
     """Prose scores its width (discounted when it stands alone between non-prose lines, as the teasers
     of a headline list do); everything else costs a penalty."""
-    values = []
+    values: list[float] = []
+    append = values.append
     n = len(lines)
+    drop = 1 - settings.tail_weight
+    isolated = settings.isolated_prose_weight
+    end_marker, repeated, timestamp = (settings.end_marker_penalty, settings.repeated_line_penalty,
+                                       settings.timestamp_penalty)
+    prose = [line.prose for line in lines]
+    prose.append(False)  # (read as prose[pos + 1] past the end, and as prose[-1] before the start)
     introduced = False  # inside a list introduced by a sentence ending in a colon
     for pos, line in enumerate(lines):
-        lead_in = line.f.colon_end and _introduces_list(line)
-        introduced = introduced and line.f.bullet and line.category is None and not line.timestamped
-        if introduced or (lead_in and not line.prose):
-            values.append(0.0)  # an in-article list costs nothing; it stays only between prose
-        elif line.prose and (line.category is None or not _ends_article(line)):
+        f = line.f
+        category = line.category
+        lead_in = f.colon_end and _introduces_list(line)
+        introduced = introduced and f.bullet and category is None and not line.timestamped
+        ends = category is not None and _ends_article(line)
+        if introduced or (lead_in and not prose[pos]):
+            append(0.0)  # an in-article list costs nothing; it stays only between prose
+        elif prose[pos] and not ends:
             # mild position prior: prose in the last half of the page (footers, comments, legal
             # notices) counts less, down to `tail_weight` at the very end
             late = max(0.0, (pos / n - 0.5) * 2)
-            v = float(min(line.f.width, 800)) * (1 - (1 - settings.tail_weight) * late)
-            alone = (pos == 0 or not lines[pos - 1].prose) and (pos + 1 == len(lines) or not lines[pos + 1].prose)
-            values.append(v * settings.isolated_prose_weight if alone else v)
-        else:
-            values.append(-_penalty(line, settings))
+            v = float(min(f.width, 800)) * (1 - drop * late)
+            append(v * isolated if not prose[pos - 1] and not prose[pos + 1] else v)
+        elif ends:
+            append(-end_marker)
+        else:  # what a non-prose line costs the run of lines it sits in
+            cost = 20 + min(f.width, 60) * 0.5
+            if category is not None:
+                cost += 40
+            if line.repeated and category != "advertisement":
+                cost += repeated
+            if line.timestamped:
+                cost += timestamp
+            if f.bullet:
+                cost += 20
+            if f.separators >= 2 or f.url:
+                cost += 20
+            append(-cost)
         introduced = introduced or lead_in
     return values
 
@@ -325,12 +332,11 @@ def _is_sidebar_pair(lines: list[Line], pos: int) -> bool:
     if line.timestamped:
         return True
     if pos + 1 < len(lines) and lines[pos + 1].timestamped:
-        nxt = DATETIME_RE.sub("", lines[pos + 1].text)
-        if is_near_repeat(normalise_line(nxt), normalise_line(line.text)):
+        # a headline whose timestamped follower sits among other timestamped items (the cheap test)
+        if not line.prose and sum(l.timestamped for l in lines[max(0, pos - 6):pos + 8]) >= 3:
             return True
-        # a headline whose timestamped follower sits among other timestamped items
-        near = lines[max(0, pos - 6):pos + 8]
-        return sum(1 for l in near if l.timestamped) >= 3 and not line.prose
+        nxt = DATETIME_RE.sub("", lines[pos + 1].text)
+        return is_near_repeat(normalise_line(nxt), normalise_line(line.text))
     return False
 
 
@@ -355,10 +361,10 @@ def _name_outside(lines: list[Line], positions: list[int], default: str, runs: l
             names[pos] = LATEST_LIST
         else:
             names[pos] = default
-    # a short heading right above a latest-news list belongs to the list
-    for pos in positions:
-        if names.get(pos + 1) == LATEST_LIST and names.get(pos) in (default, FOOTER, HEADER) and pos + 1 < len(lines) \
-                and not lines[pos].f.bullet and lines[pos].f.width <= 40:
+    # a short heading right above a latest-news list belongs to the list (renaming a heading does not
+    # make the line above it one: only the lines named so above are looked at)
+    for pos in [p - 1 for p, name in names.items() if name == LATEST_LIST]:
+        if names.get(pos) in (default, FOOTER, HEADER) and not lines[pos].f.bullet and lines[pos].f.width <= 40:
             names[pos] = LATEST_LIST
     return names
 
@@ -367,7 +373,7 @@ def _bullet_runs(lines: list[Line]) -> list[int]:
     """For every position, the length of the run of consecutive bullet lines it belongs to (0 if none)."""
     runs: list[int] = []
     for bullet, group in groupby(line.f.bullet for line in lines):
-        size = sum(1 for _ in group)
+        size = len(list(group))
         runs.extend([size if bullet else 0] * size)
     return runs
 

@@ -28,18 +28,24 @@ DATE_RE = re.compile(_DATE)
 TIME_RE = re.compile(_TIME)
 DATETIME_RE = re.compile(rf"(?P<date>{_DATE})(?:[\sT,]*(?P<time>{_TIME}))?|(?P<time_only>{_TIME})")
 # "16 January 2012", "Jan 16, 2012", "4 янв", "21 Δεκέμβρη 2011": a word between numbers.
-WORD_DATE_RE = re.compile(r"(?<!\d)\d{1,2}\.?\s+[^\W\d_]{3,12}\.?,?\s+(?:19|20)\d\d(?!\d)"
-                          r"|[^\W\d_]{3,12}\.?\s+\d{1,2},?\s+(?:19|20)\d\d(?!\d)")
+# (The letters are taken possessively: after 3-12 of them only a dot or a space can follow, so giving
+# some back never finds a match; it only cost time at every letter of a line.)
+WORD_DATE_RE = re.compile(r"(?<!\d)\d{1,2}\.?\s+[^\W\d_]{3,12}+\.?,?\s+(?:19|20)\d\d(?!\d)"
+                          r"|[^\W\d_]{3,12}+\.?\s+\d{1,2},?\s+(?:19|20)\d\d(?!\d)")
 
 YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 # A list item: bullet glyph, a [tag], or "1." / "1、" numbering at the start.
-BULLET_RE = re.compile(r"^\s*(?:[-–—•·・●◦▪■□◆◇►▶▸»>*※+]\s*(?=\S)|\[[^\]]{1,12}\]|【[^】]{1,12}】|\d{1,2}[.、)]\s*(?=\D))")
+_BULLET = r"[-–—•·・●◦▪■□◆◇►▶▸»>*※+]\s*(?=\S)|\[[^\]]{1,12}\]|【[^】]{1,12}】|\d{1,2}[.、)]\s*(?=\D)"
+BULLET_RE = re.compile(rf"^\s*(?:{_BULLET})")
 # Menus printed on one line: "Home | News | Sport", "首页 → 财经 → 生活".
 SEPARATOR_RE = re.compile(r"\s[|/→>»·]\s|\s-\s|\|")
 # "By Jane Doe", "Von Max Muster", "Автор: ...": a byline (not a title, not a site name).
-BYLINE_RE = re.compile(r"^\s*(?:by|von|par|por|di|door|przez|autor|author|автор|от|από|του|της|作者|记者|文|撰文|编辑)"
-                       r"(?:\s*[:：]\s*|\s+)\S", re.I)
+_BYLINE = (r"(?:by|von|par|por|di|door|przez|autor|author|автор|от|από|του|της|作者|记者|文|撰文|编辑)"
+           r"(?:\s*[:：]\s*|\s+)\S")
+BYLINE_RE = re.compile(rf"^\s*{_BYLINE}", re.I)
+# Both at once (a list item starts with a mark or digit, a byline with a letter: never both).
+_LEAD_RE = re.compile(rf"^\s*(?:(?P<bullet>{_BULLET})|(?P<byline>(?i:{_BYLINE})))")
 URL_RE = re.compile(r"https?://|www\.|\S@\S+\.\w|\.(?:com|net|org|cn|ru|de|pl|gr)\b", re.I)
 
 
@@ -80,13 +86,16 @@ class LineFeatures(NamedTuple):  # a tuple: cheap to build for every line of a p
 # Cheap exact gates: a regex runs only on lines holding a character every one of its matches needs.
 _NON_WIDE_RUNS_RE = re.compile("[^" + WIDE_RE.pattern[1:-1] + "]+")
 _NON_LETTER_RUNS_RE = re.compile(r"[\W\d_]+")
+_ASCII_NOT_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
 _DATE_MARKS_RE = re.compile(r"\d\s*[-/.年]\s*\d")  # in every DATE_RE match
 _TIME_MARKS_RE = re.compile(r"\d\s*[:：时]\s*[0-5]\d")  # in every TIME_RE match
-_SPACED_YEAR_RE = re.compile(r"\s(?:19|20)\d\d(?!\d)")  # every WORD_DATE_RE match ends with one
-_SEPARATOR_MARKS_RE = re.compile(r"[|/→>»·-]")   # every SEPARATOR_RE match has one
+# every WORD_DATE_RE match holds one: the last digit of its day before the year, or before the month
+# and the year (it is tried at digits only, not at every letter)
+_WORD_DATE_TAIL_RE = re.compile(r"\d(?:,?\s+(?:19|20)\d\d(?!\d)|\.?\s+[^\W\d_]{3,12}+\.?,?\s+(?:19|20)\d\d(?!\d))")
+_SPACED_SEPARATOR_RE = re.compile(r"\s[/→>»·-]\s")  # every SEPARATOR_RE match without a "|" is one
 # every URL_RE match has one (case-insensitive matching folds none of these letters to other ones)
 _URL_MARKS_RE = re.compile(r"\.[cnordpgCNORDPG]|://|@|w\.|W\.")
-# in every match of DIGIT_RE, _SEPARATOR_MARKS_RE and _URL_MARKS_RE
+# in every match of DIGIT_RE, SEPARATOR_RE and _URL_MARKS_RE
 _MARKS_RE = re.compile(r"[\d|/→>»·\-@:.]")
 _EMPTY_FEATURES = LineFeatures(0, 0, False, 0, False, False, 0.0, False, 0, False, False, False, False, False)
 _new_features = tuple.__new__
@@ -102,16 +111,17 @@ def line_features(line: str) -> LineFeatures:
     has_date = has_time = False
     date_share = 0.0
     # Most lines have no mark at all; the tests below look from the first mark (or digit) on, where
-    # all their matches start (the "w." of a URL and the space before a year one character before).
+    # all their matches start (the "w." of a URL and the space before a separator one character
+    # before; the regexes' look-behinds still see the text before where they start).
     mark = _MARKS_RE.search(text)
     first_mark = -1 if mark is None else mark.start()
     digit = None if mark is None else mark if mark.group().isdecimal() else DIGIT_RE.search(text, first_mark)
     if digit is not None:
         at = digit.start()
-        dates = DATE_RE.findall(text) if _DATE_MARKS_RE.search(text, at) else []
-        if _SPACED_YEAR_RE.search(text, max(0, at - 1)):  # month-name dates always carry a year; slow
+        dates = DATE_RE.findall(text, at) if _DATE_MARKS_RE.search(text, at) else []
+        if _WORD_DATE_TAIL_RE.search(text, at):  # (slow)
             dates += WORD_DATE_RE.findall(text)
-        times = TIME_RE.findall(text) if _TIME_MARKS_RE.search(text, at) else []
+        times = TIME_RE.findall(text, at) if _TIME_MARKS_RE.search(text, at) else []
         has_date, has_time = bool(dates), bool(times)
         if dates or times:
             # (display widths; the matches begin and end with a digit, a letter or a CJK mark)
@@ -121,11 +131,14 @@ def line_features(line: str) -> LineFeatures:
         letters = len(head)
     elif head.replace(" ", "").isalpha():  # words and spaces only
         letters = len(head) - head.count(" ")
+    elif head.isascii():  # (the same as below, faster)
+        letters = len(head.encode("ascii").translate(None, _ASCII_NOT_LETTERS))
     else:
         letters = len(_NON_LETTER_RUNS_RE.sub("", head))
     final = text.rstrip(_CLOSERS)[-1:] in _FINAL_MARKS  # ends_sentence(text): text is stripped
     inner_punct = len(INNER_PUNCT_RE.findall(text)) if width >= 50 else 0
-    bullet = BULLET_RE.match(text) is not None
+    lead = _LEAD_RE.match(text)
+    bullet = lead is not None and lead.lastgroup == "bullet"
     colon_end = text.endswith((":", "："))
     if letters < 2 or date_share > 0.5:
         prose = False
@@ -144,11 +157,12 @@ def line_features(line: str) -> LineFeatures:
         has_time,
         date_share,
         bullet,
-        len(SEPARATOR_RE.findall(text)) if mark and _SEPARATOR_MARKS_RE.search(text, first_mark) else 0,
+        len(SEPARATOR_RE.findall(text, max(0, first_mark - 1)))
+        if mark and ("|" in text or _SPACED_SEPARATOR_RE.search(text, max(0, first_mark - 1))) else 0,
         mark is not None and _URL_MARKS_RE.search(text, max(0, first_mark - 1)) is not None
         and URL_RE.search(text) is not None,
         colon_end,
-        width <= 80 and BYLINE_RE.match(text) is not None,
+        lead is not None and width <= 80 and lead.lastgroup == "byline",
         prose,
         ((has_date and has_time) or date_share > 0.35 or (has_time and width <= 20 and date_share >= 0.25)),
     ))
