@@ -24,8 +24,11 @@ class SpillWriter(beam.DoFn):
     """Elements -> spill file names (main output, emitted when the bundle ends).
 
     Subclasses override `process` to emit the keys corpus statistics need (tagged outputs) and
-    call `self.spill(obj)` with what is to be read back.
+    call `self.spill(obj)` with what is to be read back, or `self.write(data)` for raw bytes read
+    back by place; a subclass whose outputs carry the places sets `emit_paths = False`.
     """
+
+    emit_paths = True
 
     def __init__(self, tmp_dir: str, prefix: str, spill_bytes: int = SPILL_BYTES):
         self.tmp_dir = tmp_dir
@@ -43,14 +46,19 @@ class SpillWriter(beam.DoFn):
         return ()
 
     def spill(self, obj) -> None:
-        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        self.write(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def write(self, data: bytes) -> tuple[str, int]:
+        """Append `data` to this bundle's current spill file; returns (file, offset) where it starts."""
         if self.fh is None:
             self.path = sinks.unique_path(self.tmp_dir, self.prefix)
             self.fh = FileSystems.create(self.path, compression_type=CompressionTypes.UNCOMPRESSED)
+        place = (self.path, self.size)
         self.fh.write(data)
         self.size += len(data)
         if self.size >= self.spill_bytes:
             self._close()
+        return place
 
     def _close(self):
         if self.fh is not None:
@@ -60,8 +68,9 @@ class SpillWriter(beam.DoFn):
 
     def finish_bundle(self):
         self._close()
-        for path in self.done:
-            yield sinks.in_global_window(path)
+        if self.emit_paths:
+            for path in self.done:
+                yield sinks.in_global_window(path)
         self.done = []
 
 

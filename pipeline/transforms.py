@@ -14,7 +14,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from pipeline import progress, readers, sinks, sources, spill, steps
+from pipeline import progress, readers, sources, spill, steps
 from pipeline.steps import repeats
 from pipeline.document import Document, Reject, reject_record, stable_id
 from pipeline.report import NAMESPACE
@@ -399,41 +399,29 @@ def _exact_removed(element):
         yield dedup.id_of_rank(rank), (dedup.id_of_rank(ordered[0]), "exact", 1.0)
 
 
-class SpillCandidateSketches(beam.DoFn):
+class SpillCandidateSketches(spill.SpillWriter):
     """Spill file of records -> (id, where its sketch is) for the records in a candidate pair.
 
-    The sketch (bottom-k shingle hashes, little-endian uint32) is appended to a sketch file of this
-    bundle; only its place (path, offset, length) travels, and verification reads it back, so pairs
-    never carry shingles through a GroupByKey.
+    The sketch (bottom-k shingle hashes, little-endian uint32) is written to a sketch file; only its
+    place (path, offset, length) travels, and verification reads it back, so pairs never carry
+    shingles through a GroupByKey.
     """
 
-    def __init__(self, tmp_dir: str, cfg):
-        self.tmp_dir = tmp_dir
-        self.cfg = cfg
+    emit_paths = False
 
-    def start_bundle(self):
-        self.path = sinks.unique_path(self.tmp_dir, "sketches")
-        self.fh = None
-        self.offset = 0
+    def __init__(self, tmp_dir: str, cfg):
+        super().__init__(tmp_dir, "sketches")
+        self.cfg = cfg
 
     def process(self, path: str, candidate_ids):
         cfg = self.cfg
         wanted = set(candidate_ids)
         for record in spill.read_spill(path):
-            if record["id"] not in wanted:
-                continue
-            hashes = dedup.shingle_hashes(record["text"], cfg.word_ngram, cfg.char_ngram)[:cfg.verify_shingles]
-            data = hashes.astype("<u4").tobytes()
-            if self.fh is None:
-                self.fh = FileSystems.create(self.path, compression_type=CompressionTypes.UNCOMPRESSED)
-            self.fh.write(data)
-            yield record["id"], (self.path, self.offset, len(data))
-            self.offset += len(data)
-
-    def finish_bundle(self):
-        if self.fh is not None:
-            self.fh.close()
-            self.fh = None
+            if record["id"] in wanted:
+                hashes = dedup.shingle_hashes(record["text"], cfg.word_ngram, cfg.char_ngram)[:cfg.verify_shingles]
+                data = hashes.astype("<u4").tobytes()
+                sketch_file, offset = self.write(data)
+                yield record["id"], (sketch_file, offset, len(data))
 
 
 def _bucket_pairs(element):

@@ -141,13 +141,14 @@ def test_keeper_is_the_longest_text_then_the_smallest_id():
     assert keeper(("b", 100), ("a", 90), ("c", 100)) == "b"
     assert keeper(("z", 50), ("y", 50)) == "y"
     # the bucket pairs put the better-ranked document first
-    ranks = [dedup.rank_key("b", 10), dedup.rank_key("a", 20), dedup.rank_key("c", 10)]
-    pairs = dedup.bucket_pairs(ranks)
-    assert pairs == [((-20, "a"), (-10, "b")), ((-20, "a"), (-10, "c")), ((-10, "b"), (-10, "c"))]
+    a, b, c = dedup.rank_bytes("a", 20), dedup.rank_bytes("b", 10), dedup.rank_bytes("c", 10)
+    pairs = dedup.bucket_pairs([b, a, c])
+    assert pairs == [(a, b), (a, c), (b, c)]
+    assert [dedup.id_of_rank(r) for r in (a, b, c)] == ["a", "b", "c"]
 
 
 def test_a_large_bucket_gives_linearly_many_pairs():
-    ranks = [dedup.rank_key(f"id{i:03d}", 100) for i in range(200)]
+    ranks = [dedup.rank_bytes(f"id{i:03d}", 100) for i in range(200)]
     pairs = dedup.bucket_pairs(ranks, max_all_pairs=32)
     assert len(pairs) < 2 * len(ranks)
     assert all(a < b for a, b in pairs)
@@ -173,7 +174,7 @@ def test_clusters_resolve_to_the_best_ranked_document_within_the_rounds():
     from pipeline.transforms import ResolveClusters
 
     # a chain e-d-c-b-a (each similar only to its neighbours) where a is the longest, and a pair x-y
-    ranks = {name: dedup.rank_key(name, chars) for name, chars in
+    ranks = {name: dedup.rank_bytes(name, chars) for name, chars in
              {"a": 500, "b": 400, "c": 300, "d": 200, "e": 100, "x": 50, "y": 60}.items()}
     chain = [("a", "b"), ("b", "c"), ("c", "d"), ("d", "e"), ("y", "x")]
     edges = [((ranks[p], ranks[q]), 0.9) for p, q in chain]

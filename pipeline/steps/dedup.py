@@ -14,10 +14,10 @@ Shingles are hashed to 32 bits (`shingle_hashes`: deterministic in every process
 MinHash uses `num_perm` multiply-shift hash functions whose coefficients come from a fixed seed, so
 signatures are the same in every run and worker. LSH cuts a signature into
 `bands` bands of `num_perm // bands` rows; documents sharing a band's values become candidates and are
-verified by the exact Jaccard similarity of their shingle sets.
+verified by the Jaccard similarity of their shingle sets (exact, or from bottom-k sketches of long texts).
 
 Which copy is kept: in every group of duplicates the kept document is the one with the longest
-clean text (`chars`), ties broken by the smallest id; `rank_key` orders documents that way (smallest
+clean text (`chars`), ties broken by the smallest id; `rank_bytes` orders documents that way (smallest
 key = kept).
 """
 from __future__ import annotations
@@ -240,14 +240,10 @@ def candidate_probability(similarity: float, bands: int, rows: int) -> float:
 
 
 # --- which document is kept --------------------------------------------------------------------------
-def rank_key(doc_id: str, chars: int) -> tuple[int, str]:
-    """Sort key of the keeper rule: longest clean text first, then the smallest id."""
-    return (-chars, doc_id)
-
-
 def rank_bytes(doc_id: str, chars: int) -> bytes:
-    """rank_key packed into bytes that sort the same way: 4 bytes of inverted length, then the id
-    (UTF-8 keeps code-point order). Compact: every document sends its rank through several shuffles."""
+    """Sort key of the keeper rule — longest clean text first, then the smallest id — as bytes: 4 bytes
+    of inverted length, then the id (UTF-8 keeps code-point order). Compact: every document sends its
+    rank through several shuffles."""
     return (0xFFFFFFFF - min(chars, 0xFFFFFFFF)).to_bytes(4, "big") + doc_id.encode("utf-8", "surrogatepass")
 
 
@@ -257,8 +253,8 @@ def id_of_rank(rank: bytes) -> str:
 
 
 def keeper_of(records: Iterable[dict]) -> dict:
-    """The kept record among records with `id` and `chars` (the keeper rule, see rank_key)."""
-    return min(records, key=lambda r: rank_key(r["id"], r["chars"]))
+    """The kept record among records with `id` and `chars` (the keeper rule, see rank_bytes)."""
+    return min(records, key=lambda r: rank_bytes(r["id"], r["chars"]))
 
 
 def bucket_pairs(members: list[tuple[int, str]], max_all_pairs: int = 32) -> list[tuple[tuple[int, str], tuple[int, str]]]:
