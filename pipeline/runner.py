@@ -17,7 +17,7 @@ from apache_beam.options.pipeline_options import (
     DirectOptions, GoogleCloudOptions, PipelineOptions, SetupOptions, StandardOptions, TestOptions,
 )
 
-from pipeline import progress, report, sinks
+from pipeline import progress, report, sinks, spill
 from pipeline.config import Config
 from pipeline.readers import JsonFields
 from pipeline.transforms import (
@@ -73,11 +73,13 @@ def make_runner(config: Config):
 
 
 def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int, progress_dir: str | None = None,
-                   tmp_dir: str | None = None) -> None:
+                   tmp_dir: str | None = None, key_partitions: int | None = None) -> None:
     """read -> decode/normalise -> text steps -> corpus passes -> write clean / rejects / audit / duplicates / bitext.
 
     With `progress_dir` (local runs on a terminal), ProgressTick steps report live counts there.
     `tmp_dir` holds spill and chunk files while the job runs (default: a hidden folder in the output).
+    `key_partitions` (local runs): corpus passes group their keys on disk in that many partitions
+    (pipeline/spill.py GroupKeys); None: through the runner's GroupByKey (its shuffle service).
 
     Memory: documents are never grouped or gathered into one collection (a Flatten or GroupByKey of
     documents is held in memory by the local runner); each producer's records go to their own
@@ -127,7 +129,7 @@ def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int, progress_d
             tuple(clean)
             | "CorpusRepeats" >> RemoveCorpusRepeats(
                 sinks.join(tmp_dir, "repeats"), chrome.repeats_min_docs_site, chrome.repeats_min_docs_corpus,
-                chrome.repeats_max_chars)
+                chrome.repeats_max_chars, key_partitions)
             | "Finish" >> beam.ParDo(FinishDocuments(config)).with_outputs(REJECTS, AUDIT, BITEXT, main="clean")
         )
         clean = [finished.clean]
@@ -137,7 +139,8 @@ def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int, progress_d
 
     # corpus de-duplication: clean records -> kept clean records + duplicates records
     if config.dedup.enabled:
-        deduped = tuple(clean) | "Dedup" >> DeduplicateCorpus(config.dedup, sinks.join(tmp_dir, "dedup"))
+        deduped = tuple(clean) | "Dedup" >> DeduplicateCorpus(
+            config.dedup, sinks.join(tmp_dir, "dedup"), key_partitions)
         clean = [deduped["clean"]]
         outputs["duplicates"].append(deduped["duplicates"])
     outputs["clean"] = clean
@@ -172,7 +175,8 @@ def run(config: Config, beam_args: list[str], input_bytes: int, progress_stream=
     try:
         with progress.live_progress(stream, input_bytes) as progress_dir, \
                 beam.Pipeline(runner=make_runner(config), options=options) as p:
-            build_pipeline(p, config, num_shards, progress_dir, tmp_dir)
+            build_pipeline(p, config, num_shards, progress_dir, tmp_dir,
+                           spill.key_partitions(input_bytes) if is_local(config) else None)
     finally:
         sinks.remove_tree(tmp_dir)
         if "://" not in tmp_dir:  # the hidden folder in a local output, when no other run uses it

@@ -9,7 +9,11 @@ Any Beam filesystem works (gs:// on Dataflow); the runner deletes the folder whe
 """
 from __future__ import annotations
 
+import collections
+import itertools
+import math
 import pickle
+import zlib
 
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
@@ -18,6 +22,11 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline import sinks
 
 SPILL_BYTES = 32 * 1024 * 1024  # a spill file is closed after this many bytes: more files, more parallelism
+
+
+def flatten(pcolls: list, label: str):
+    """One PCollection of several (Flatten), or the one itself."""
+    return pcolls[0] if len(pcolls) == 1 else tuple(pcolls) | label >> beam.Flatten()
 
 
 class SpillWriter(beam.DoFn):
@@ -82,3 +91,117 @@ def read_spill(path: str):
                 yield pickle.load(fh)
             except EOFError:
                 return
+
+
+# --- keys grouped on disk --------------------------------------------------------------------------
+# The local runner holds the whole input of a GroupByKey in the launcher's memory, and corpus passes
+# group a few keys per line or per document: memory would grow with the corpus. For local runs the
+# keys are instead appended to partition files (partition = CRC-32 of the key) by the step that makes
+# them, and only (partition, file name) pairs are grouped; a partition's files are then read and
+# grouped one partition at a time, so memory follows the partition size, not the corpus. Remote
+# runners (Dataflow) group through their shuffle service: there the plain GroupByKey is used.
+KEY_PARTITION_INPUT_BYTES = 32 * 1024 * 1024
+MAX_KEY_PARTITIONS = 256  # open files per writing bundle; past 8 GB of input the partitions grow
+KEY_BUFFER_ENTRIES = 65536  # keys a writer holds before appending them to its partition files
+
+
+def key_partitions(input_bytes: int) -> int:
+    """Partitions for grouping keys on disk: one per 32 MB of input (up to 256)."""
+    return max(1, min(MAX_KEY_PARTITIONS, math.ceil(input_bytes / KEY_PARTITION_INPUT_BYTES)))
+
+
+class WriteKeyPartitions(beam.DoFn):
+    """(key bytes, value) -> (partition, file) for each partition file the bundle wrote.
+
+    Each file holds pickled lists of (key, value) pairs. With `values=False` the elements are bare
+    keys (to be counted) and the files hold lists of keys.
+    """
+
+    def __init__(self, tmp_dir: str, prefix: str, partitions: int, values: bool = True):
+        self.tmp_dir = tmp_dir
+        self.prefix = prefix
+        self.partitions = partitions
+        self.values = values
+
+    def start_bundle(self):
+        self.buffers = [[] for _ in range(self.partitions)]
+        self.buffered = 0
+        self.files: dict[int, tuple[str, object]] = {}
+
+    def process(self, element):
+        key = element[0] if self.values else element
+        self.buffers[zlib.crc32(key) % self.partitions].append(element)
+        self.buffered += 1
+        if self.buffered >= KEY_BUFFER_ENTRIES:
+            self._flush()
+
+    def _flush(self):
+        for p, buffer in enumerate(self.buffers):
+            if buffer:
+                if p not in self.files:
+                    path = sinks.unique_path(self.tmp_dir, f"{self.prefix}{p}")
+                    self.files[p] = (path, FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED))
+                pickle.dump(buffer, self.files[p][1], protocol=pickle.HIGHEST_PROTOCOL)
+                self.buffers[p] = []
+        self.buffered = 0
+
+    def finish_bundle(self):
+        self._flush()
+        for p, (path, fh) in sorted(self.files.items()):
+            fh.close()
+            yield sinks.in_global_window((p, path))
+        self.files = {}
+
+
+def _partition_entries(paths) -> list:
+    entries = []
+    for path in sorted(paths):
+        for chunk in read_spill(path):
+            entries.extend(chunk)
+    return entries
+
+
+def group_key_partition(element):
+    """(partition, its files) -> (key, sorted values) for each key of the partition, in key order."""
+    _partition, paths = element
+    entries = _partition_entries(paths)
+    entries.sort()
+    for key, group in itertools.groupby(entries, key=lambda kv: kv[0]):
+        yield key, [value for _key, value in group]
+
+
+def count_key_partition(element):
+    """(partition, its files of bare keys) -> (key, occurrences) for each key, in key order."""
+    _partition, paths = element
+    yield from sorted(collections.Counter(_partition_entries(paths)).items())
+
+
+class GroupKeys(beam.PTransform):
+    """Parts (PCollections) of (key bytes, value) -> (key, sorted list of its values); with
+    `count=True`, parts of bare keys -> (key, occurrences).
+
+    `partitions` None: Beam's GroupByKey / CombinePerKey (remote runners). A number: the keys are
+    grouped on disk in that many partitions (local runs, see above). Apply it to the collections as
+    their producing steps made them (not to a Flatten of them): the key files are then written in
+    the same fused stage as the keys, and the keys never wait in the local runner's memory.
+    """
+
+    def __init__(self, tmp_dir: str, partitions: int | None, count: bool = False):
+        super().__init__()
+        self.tmp_dir = tmp_dir
+        self.partitions = partitions
+        self.count = count
+
+    def expand(self, parts):
+        parts = parts if isinstance(parts, tuple) else (parts,)
+        if self.partitions is None:
+            keys = flatten(list(parts), "AllKeys")
+            if self.count:
+                return keys | "One" >> beam.Map(lambda key: (key, 1)) | "Count" >> beam.CombinePerKey(sum)
+            return keys | "Group" >> beam.GroupByKey() | "SortValues" >> beam.MapTuple(
+                lambda key, values: (key, sorted(values)))
+        files = [part | f"WriteKeys{i}" >> beam.ParDo(WriteKeyPartitions(
+            self.tmp_dir, "keys", self.partitions, values=not self.count)) for i, part in enumerate(parts)]
+        return (flatten(files, "KeyFiles")
+                | "ByPartition" >> beam.GroupByKey()
+                | "ReadPartitions" >> beam.FlatMap(count_key_partition if self.count else group_key_partition))

@@ -15,6 +15,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from pipeline import progress, readers, sources, spill, steps
+from pipeline.spill import flatten
 from pipeline.steps import repeats
 from pipeline.document import Document, Reject, reject_record, stable_id
 from pipeline.report import NAMESPACE
@@ -41,11 +42,6 @@ def error_detail(err: BaseException) -> str:
 def rejected(doc_id: str, source: str, reason: str, detail: str, **extra):
     count(f"rejected.{reason}")
     return beam.pvalue.TaggedOutput(REJECTS, reject_record(doc_id, source, reason, detail, **extra))
-
-
-def flatten(pcolls: list, label: str):
-    """One PCollection of several (Flatten), or the one itself."""
-    return pcolls[0] if len(pcolls) == 1 else tuple(pcolls) | label >> beam.Flatten()
 
 
 class ExpandInputs(beam.DoFn):
@@ -306,12 +302,14 @@ class RemoveCorpusRepeats(beam.PTransform):
     spill files and marks them `corpus.repeated_line`. Nothing holds the corpus in memory.
     """
 
-    def __init__(self, tmp_dir: str, min_docs_site: int, min_docs_corpus: int, max_chars: int):
+    def __init__(self, tmp_dir: str, min_docs_site: int, min_docs_corpus: int, max_chars: int,
+                 key_partitions: int | None = None):
         super().__init__()
         self.tmp_dir = tmp_dir
         self.min_docs_site = min_docs_site
         self.min_docs_corpus = min_docs_corpus
         self.max_chars = max_chars
+        self.key_partitions = key_partitions  # spill.GroupKeys: None = Beam's shuffle, else on disk
 
     def expand(self, docs):
         site_min, corpus_min = self.min_docs_site, self.min_docs_corpus
@@ -321,11 +319,9 @@ class RemoveCorpusRepeats(beam.PTransform):
         # spill files are spread over the workers (the Reshuffle of file names also keeps the local
         # runner from scheduling a reader before the side input it waits for)
         files = flatten([s.files for s in spilled], "SpillFiles") | "SpreadFiles" >> beam.Reshuffle()
-        keys = flatten([s[LINE_KEYS] for s in spilled], "LineKeys")
         frequent = (
-            keys
-            | "One" >> beam.Map(lambda key: (key, 1))
-            | "DocsPerLine" >> beam.CombinePerKey(sum)
+            tuple(s[LINE_KEYS] for s in spilled)
+            | "DocsPerLine" >> spill.GroupKeys(self.tmp_dir, self.key_partitions, count=True)
             | "Frequent" >> beam.Filter(lambda kv: repeats.is_frequent(kv[0], kv[1], site_min, corpus_min))
             | "Keys" >> beam.Keys()
         )
@@ -559,10 +555,11 @@ class DeduplicateCorpus(beam.PTransform):
     Jaccard similarity to its keeper. The removed ids (a side input) route the spilled records.
     """
 
-    def __init__(self, cfg, tmp_dir: str):
+    def __init__(self, cfg, tmp_dir: str, key_partitions: int | None = None):
         super().__init__()
         self.cfg = cfg
         self.tmp_dir = tmp_dir
+        self.key_partitions = key_partitions  # spill.GroupKeys: None = Beam's shuffle, else on disk
 
     def expand(self, records):
         cfg = self.cfg
@@ -572,12 +569,12 @@ class DeduplicateCorpus(beam.PTransform):
         files = flatten([s.files for s in spilled], "SpillFiles") | "SpreadFiles" >> beam.Reshuffle()  # see RemoveCorpusRepeats
         removed = []
         if cfg.exact:
-            removed.append(flatten([s[EXACT_KEYS] for s in spilled], "ExactKeys")
-                           | "GroupExact" >> beam.GroupByKey()
+            removed.append(tuple(s[EXACT_KEYS] for s in spilled)
+                           | "GroupExact" >> spill.GroupKeys(self.tmp_dir, self.key_partitions)
                            | "ExactRemoved" >> beam.FlatMap(_exact_removed))
         if cfg.near:
-            candidates = (flatten([s[BANDS] for s in spilled], "Bands")
-                          | "GroupBands" >> beam.GroupByKey()
+            candidates = (tuple(s[BANDS] for s in spilled)
+                          | "GroupBands" >> spill.GroupKeys(self.tmp_dir, self.key_partitions)
                           | "BucketPairs" >> beam.FlatMap(_bucket_pairs)
                           | "DistinctPairs" >> beam.Distinct())
             candidate_ids = (candidates

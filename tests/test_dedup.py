@@ -260,6 +260,31 @@ def test_dedup_output_is_byte_identical_across_worker_counts(dup_corpus, tmp_pat
                 assert fa.read() == fb.read(), f"{kind} differs"
 
 
+def test_corpus_passes_give_the_same_output_with_keys_grouped_on_disk_or_by_the_shuffle(
+        dup_corpus, tmp_path, monkeypatch):
+    """Local runs group the corpus passes' keys in partition files (pipeline/spill.py); remote runners
+    use their shuffle. Both must decide the same repeated lines and the same duplicates."""
+    from pipeline import spill
+    from tests.test_corpus_repeats import write_corpus
+
+    write_corpus(dup_corpus)  # pages of one site sharing a menu and a footer: corpus repeats
+    for n, topic in enumerate(("harbour dredging", "new bus timetable")):  # a short line in 2 documents only
+        (dup_corpus / f"pair{n}.txt").write_text(
+            f"Photo: town archive\nThe council approved the {topic} plan on Tuesday after a long debate, "
+            "and work will start in the spring once the contracts are signed.\n", encoding="utf-8")
+    outs = {}
+    for name, partitions in (("shuffle", lambda _bytes: None), ("disk", lambda _bytes: 4)):
+        monkeypatch.setattr(spill, "key_partitions", partitions)
+        out = outs[name] = tmp_path / name
+        assert main(["run", "--input", str(dup_corpus), "--output", str(out), "--quiet",
+                     "--set", "validation.validate=false"]) == EXIT_OK
+    assert any(r["method"] == "near" for r in read_records(outs["disk"], "duplicates"))
+    assert any("corpus.repeated_line" in json.dumps(r) for r in read_records(outs["disk"], "audit"))
+    assert sum("Photo: town archive" in r["text"] for r in read_records(outs["disk"], "clean")) == 2
+    for kind in ("clean", "duplicates", "audit"):
+        assert read_records(outs["disk"], kind) == read_records(outs["shuffle"], kind), kind
+
+
 def test_dedup_can_be_switched_off(dup_corpus, tmp_path):
     out = tmp_path / "out"
     assert main(["run", "--input", str(dup_corpus), "--output", str(out), "--quiet", "--set", "chrome.enabled=false", "--set", "validation.validate=false",

@@ -52,3 +52,37 @@ def test_a_run_leaves_no_temporary_files_in_the_output(tmp_path):
     out = tmp_path / "out"
     assert main(["run", "--input", "seeds", "--output", str(out), "--quiet", "--set", "validation.validate=false"]) == EXIT_OK
     assert sorted(os.listdir(out)) == ["audit", "bitext", "clean", "duplicates", "rejects", "report"]
+
+
+# --- keys grouped on disk (local runs) ----------------------------------------------------------------
+KEYED = [[(f"k{i % 23}".encode(), f"v{i:03d}".encode()) for i in range(start, 300, 3)] for start in range(3)]
+
+
+def grouped_by(partitions, tmp_path, count: bool):
+    from apache_beam.testing.util import assert_that, equal_to
+
+    items = [[key for key, _ in part] for part in KEYED] if count else KEYED
+    expected: dict = {}
+    for key, value in (kv for part in KEYED for kv in part):
+        expected.setdefault(key, []).append(value)
+    expected = [(k, len(v)) if count else (k, sorted(v)) for k, v in expected.items()]
+    with beam.Pipeline() as p:
+        parts = tuple(p | f"Keys{i}" >> beam.Create(part) for i, part in enumerate(items))
+        assert_that(parts | spill.GroupKeys(str(tmp_path), partitions, count=count), equal_to(expected))
+
+
+def test_keys_grouped_on_disk_give_what_the_shuffle_gives(tmp_path, monkeypatch):
+    monkeypatch.setattr(spill, "KEY_BUFFER_ENTRIES", 7)  # several chunks per partition file
+    for count in (False, True):
+        grouped_by(None, tmp_path / f"shuffle{count}", count)  # Beam's GroupByKey / CombinePerKey
+        grouped_by(5, tmp_path / f"disk{count}", count)
+        names = os.listdir(tmp_path / f"disk{count}")
+        # one file per partition per producer; every partition used by these 23 keys
+        assert len(names) == 15 and {name.split("-")[0] for name in names} == {f"keys{i}" for i in range(5)}
+
+
+def test_key_partitions_follow_the_input_size():
+    assert spill.key_partitions(0) == 1
+    assert spill.key_partitions(40 << 20) == 2
+    assert spill.key_partitions(400 << 20) == 13
+    assert spill.key_partitions(1 << 40) == spill.MAX_KEY_PARTITIONS
