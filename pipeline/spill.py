@@ -29,15 +29,63 @@ def flatten(pcolls: list, label: str):
     return pcolls[0] if len(pcolls) == 1 else tuple(pcolls) | label >> beam.Flatten()
 
 
+class RollingFiles:
+    """Appends byte strings to files `<directory>/<prefix>-<32 hex digits>`, a new file after
+    `roll_bytes`; `write` returns where the bytes start, `close` the names of the files written.
+
+    A place can travel as 24 bytes (`compact_place`: the file's 16-byte name, offset, length) and
+    be turned back into a path by whoever knows the directory and prefix (`place_path`).
+    """
+
+    def __init__(self, directory: str, prefix: str, roll_bytes: int = SPILL_BYTES):
+        self.directory = directory
+        self.prefix = prefix
+        self.roll_bytes = roll_bytes
+        self.fh = None
+        self.path = None
+        self.size = 0
+        self.done: list[str] = []
+
+    def write(self, data: bytes) -> tuple[str, int]:
+        if self.fh is None:
+            self.path = sinks.unique_path(self.directory, self.prefix)
+            self.fh = FileSystems.create(self.path, compression_type=CompressionTypes.UNCOMPRESSED)
+        place = (self.path, self.size)
+        self.fh.write(data)
+        self.size += len(data)
+        if self.size >= self.roll_bytes:
+            self._roll()
+        return place
+
+    def _roll(self):
+        if self.fh is not None:
+            self.fh.close()
+            self.done.append(self.path)
+        self.fh, self.path, self.size = None, None, 0
+
+    def close(self) -> list[str]:
+        self._roll()
+        done, self.done = self.done, []
+        return done
+
+
+def compact_place(path: str, offset: int, length: int) -> bytes:
+    """24 bytes for (file written by RollingFiles, offset, length)."""
+    return bytes.fromhex(path.rsplit("-", 1)[1]) + offset.to_bytes(4, "big") + length.to_bytes(4, "big")
+
+
+def place_path(directory: str, prefix: str, place: bytes) -> tuple[str, int, int]:
+    """(path, offset, length) of a compact place of a file `directory/prefix-...`."""
+    return (sinks.join(directory, f"{prefix}-{place[:16].hex()}"), int.from_bytes(place[16:20], "big"),
+            int.from_bytes(place[20:24], "big"))
+
+
 class SpillWriter(beam.DoFn):
     """Elements -> spill file names (main output, emitted when the bundle ends).
 
     Subclasses override `process` to emit the keys corpus statistics need (tagged outputs) and
-    call `self.spill(obj)` with what is to be read back, or `self.write(data)` for raw bytes read
-    back by place; a subclass whose outputs carry the places sets `emit_paths = False`.
+    call `self.spill(obj)` with what is to be read back.
     """
-
-    emit_paths = True
 
     def __init__(self, tmp_dir: str, prefix: str, spill_bytes: int = SPILL_BYTES):
         self.tmp_dir = tmp_dir
@@ -45,42 +93,18 @@ class SpillWriter(beam.DoFn):
         self.spill_bytes = spill_bytes
 
     def start_bundle(self):
-        self.fh = None
-        self.path = None
-        self.size = 0
-        self.done: list[str] = []
+        self.files = RollingFiles(self.tmp_dir, self.prefix, self.spill_bytes)
 
     def process(self, element):
         self.spill(element)
         return ()
 
     def spill(self, obj) -> None:
-        self.write(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
-
-    def write(self, data: bytes) -> tuple[str, int]:
-        """Append `data` to this bundle's current spill file; returns (file, offset) where it starts."""
-        if self.fh is None:
-            self.path = sinks.unique_path(self.tmp_dir, self.prefix)
-            self.fh = FileSystems.create(self.path, compression_type=CompressionTypes.UNCOMPRESSED)
-        place = (self.path, self.size)
-        self.fh.write(data)
-        self.size += len(data)
-        if self.size >= self.spill_bytes:
-            self._close()
-        return place
-
-    def _close(self):
-        if self.fh is not None:
-            self.fh.close()
-            self.done.append(self.path)
-        self.fh, self.path, self.size = None, None, 0
+        self.files.write(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
 
     def finish_bundle(self):
-        self._close()
-        if self.emit_paths:
-            for path in self.done:
-                yield sinks.in_global_window(path)
-        self.done = []
+        for path in self.files.close():
+            yield sinks.in_global_window(path)
 
 
 def read_spill(path: str):

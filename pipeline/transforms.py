@@ -354,11 +354,19 @@ EXACT_KEYS = "exact_keys"
 BANDS = "bands"
 
 
+SKETCHES = "sketches"  # prefix of the sketch files in the dedup folder
+
+
 class SpillWithDedupKeys(spill.SpillWriter):
     """Clean record -> spill files of records; (exact key, rank) on EXACT_KEYS and one (band key,
-    exact key + rank) per LSH band on BANDS; rank = dedup.rank_bytes (smaller = kept first), exact
-    key 16 bytes. Keys are short bytes, not strings and tuples: every document sends 1 + bands of
-    them through a GroupByKey (held in memory by the local runner).
+    member) per LSH band on BANDS; rank = dedup.rank_bytes (smaller = kept first), exact key 16 bytes.
+
+    With near de-duplication each document's sketch (its `verify_shingles` smallest shingle hashes,
+    little-endian uint32) is written once to a sketch file, and the member names its place:
+    member = exact key (16 bytes) + sketch place (24 bytes, spill.compact_place) + rank. Candidate
+    pairs then carry their sketches' places, so verifying a pair reads two sketches by place: no
+    side input, no second pass over the spilled records. Keys are short bytes, not strings and
+    tuples: every document sends 1 + bands of them through a grouping.
 
     Without exact de-duplication a digest of the id stands in for the exact key (every document its
     own group).
@@ -372,6 +380,10 @@ class SpillWithDedupKeys(spill.SpillWriter):
     def setup(self):
         self.hasher = dedup.MinHasher(self.cfg.num_perm, self.cfg.bands)
 
+    def start_bundle(self):
+        super().start_bundle()
+        self.sketches = spill.RollingFiles(self.tmp_dir, SKETCHES)
+
     def process(self, record: dict):
         cfg = self.cfg
         rank = dedup.rank_bytes(record["id"], record["chars"])
@@ -382,9 +394,15 @@ class SpillWithDedupKeys(spill.SpillWriter):
         if cfg.near:
             hashes = dedup.shingle_hashes(record["text"], cfg.word_ngram, cfg.char_ngram)
             if len(hashes):  # no letters or digits: nothing to compare, never a near duplicate
+                sketch = hashes[:cfg.verify_shingles].astype("<u4").tobytes()
+                member = exact + spill.compact_place(*self.sketches.write(sketch), len(sketch)) + rank
                 for key in self.hasher.band_keys(self.hasher.signature(hashes)):
-                    yield beam.pvalue.TaggedOutput(BANDS, (key, exact + rank))
+                    yield beam.pvalue.TaggedOutput(BANDS, (key, member))
         self.spill(record)
+
+    def finish_bundle(self):
+        self.sketches.close()  # found by place, not listed
+        yield from super().finish_bundle()
 
 
 def _exact_removed(element):
@@ -395,69 +413,53 @@ def _exact_removed(element):
         yield dedup.id_of_rank(rank), (dedup.id_of_rank(ordered[0]), "exact", 1.0)
 
 
-class SpillCandidateSketches(spill.SpillWriter):
-    """Spill file of records -> (id, where its sketch is) for the records in a candidate pair.
-
-    The sketch (bottom-k shingle hashes, little-endian uint32) is written to a sketch file; only its
-    place (path, offset, length) travels, and verification reads it back, so pairs never carry
-    shingles through a GroupByKey.
-    """
-
-    emit_paths = False
-
-    def __init__(self, tmp_dir: str, cfg):
-        super().__init__(tmp_dir, "sketches")
-        self.cfg = cfg
-
-    def process(self, path: str, candidate_ids):
-        cfg = self.cfg
-        wanted = set(candidate_ids)
-        for record in spill.read_spill(path):
-            if record["id"] in wanted:
-                hashes = dedup.shingle_hashes(record["text"], cfg.word_ngram, cfg.char_ngram)[:cfg.verify_shingles]
-                data = hashes.astype("<u4").tobytes()
-                sketch_file, offset = self.write(data)
-                yield record["id"], (sketch_file, offset, len(data))
-
-
 def _bucket_pairs(element):
-    """(band key, members) -> candidate pairs among the bucket's exact-group keepers.
+    """(band key, members) -> candidate pairs among the bucket's exact-group keepers, each pair keyed
+    for de-duplication: (len(rank a) + rank a + rank b, place a + place b).
 
     The documents of one exact group share every band, so the best rank per exact key in a bucket
-    is the group's keeper: exact duplicates never become near-duplicate candidates.
+    is the group's keeper: exact duplicates never become near-duplicate candidates. Nodes are
+    (rank, sketch place): they sort by rank, the keeper rule's order.
     """
     _key, members = element
     best: dict = {}
     for member in members:
-        exact, rank = member[:16], member[16:]
-        if exact not in best or rank < best[exact]:
-            best[exact] = rank
+        exact, node = member[:16], (member[40:], member[16:40])
+        if exact not in best or node < best[exact]:
+            best[exact] = node
     if len(best) > 1:
-        yield from dedup.bucket_pairs(list(best.values()))
+        for (rank_a, place_a), (rank_b, place_b) in dedup.bucket_pairs(list(best.values())):
+            yield len(rank_a).to_bytes(2, "big") + rank_a + rank_b, place_a + place_b
+
+
+def _candidate_pair(element):
+    """(pair key, [its places, once per bucket that made it]) -> ((rank a, place a), (rank b, place b))."""
+    key, places = element
+    n = int.from_bytes(key[:2], "big")
+    return (key[2:2 + n], places[0][:24]), (key[2 + n:], places[0][24:])
 
 
 class ScorePairs(beam.DoFn):
-    """(rank a, rank b) pairs -> ((rank a, rank b), Jaccard from the two bottom-k sketches).
+    """((rank a, place a), (rank b, place b)) -> (that pair, Jaccard from the two bottom-k sketches).
 
-    Where each candidate's sketch is (path, offset, length in a sketch file) comes from a multimap side
-    input, looked up per id (on Dataflow fetched by key, not loaded whole); the sketches are read back
-    from the files, the most recent ones kept in a small cache. So pairs never carry shingles and no
-    join of pairs with sketches is needed.
+    The sketches are read back from the sketch files by place, the most recent ones kept in a small
+    cache; so pairs never carry shingles and no join or side input is needed.
     """
 
     CACHE = 4096  # sketches of at most verify_shingles hashes each: at most ~16 MB
 
-    def __init__(self, k: int):
+    def __init__(self, tmp_dir: str, k: int):
+        self.tmp_dir = tmp_dir
         self.k = k
 
     def start_bundle(self):
         self.files = {}
         self.cache = {}
 
-    def _sketch(self, doc_id: str, places) -> np.ndarray:
-        hashes = self.cache.get(doc_id)
+    def _sketch(self, place: bytes) -> np.ndarray:
+        hashes = self.cache.get(place)
         if hashes is None:
-            path, offset, length = next(iter(places[doc_id]))
+            path, offset, length = spill.place_path(self.tmp_dir, SKETCHES, place)
             fh = self.files.get(path)
             if fh is None:
                 fh = self.files[path] = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
@@ -465,13 +467,12 @@ class ScorePairs(beam.DoFn):
             hashes = np.frombuffer(fh.read(length), dtype="<u4")
             if len(self.cache) >= self.CACHE:
                 self.cache.pop(next(iter(self.cache)))  # oldest first (dicts keep insertion order)
-            self.cache[doc_id] = hashes
+            self.cache[place] = hashes
         return hashes
 
-    def process(self, pair, places):
-        a, b = pair
-        a_id, b_id = dedup.id_of_rank(a), dedup.id_of_rank(b)
-        yield pair, dedup.sketch_jaccard(self._sketch(a_id, places), self._sketch(b_id, places), self.k)
+    def process(self, pair):
+        (_a, place_a), (_b, place_b) = pair
+        yield pair, dedup.sketch_jaccard(self._sketch(place_a), self._sketch(place_b), self.k)
 
     def finish_bundle(self):
         for fh in self.files.values():
@@ -487,17 +488,28 @@ def _similar_pairs(scored, threshold: float):
         yield scored
 
 
+LABEL, NEIGHBOURS = 0, 1  # tags of the values grouped in a round of ResolveClusters
+KEEPER, PLACE = 0, 1  # tags of the values grouped when pairing removed documents with their keepers
+
+
 def _spread_label(element):
-    """(node id, {label, neighbours}) -> its label to itself and to each neighbour."""
-    node, grouped = element
-    labels = list(grouped["label"])
+    """(rank, sorted tagged values: its labels, its neighbour lists) -> its smallest label to itself
+    and to each neighbour."""
+    node, values = element
+    labels = [value for tag, value in values if tag == LABEL]
     if not labels:
         return
-    label = min(labels)
+    label = labels[0]
     yield node, label
-    for neighbours in grouped["neighbours"]:
-        for other in neighbours:
-            yield other, label
+    for tag, neighbours in values:
+        if tag == NEIGHBOURS:
+            for other in neighbours:
+                yield other, label
+
+
+def _smallest(element):
+    key, values = element  # spill.GroupKeys sorts a key's values
+    return key, values[0]
 
 
 class ResolveClusters(beam.PTransform):
@@ -510,25 +522,58 @@ class ResolveClusters(beam.PTransform):
     original, chains of up to `rounds` links) converge; in a longer chain a far document may be
     labelled with a better-ranked document that is itself a duplicate. A document whose label is
     its own rank is kept, so every component keeps at least its best document.
+
+    Every grouping goes through spill.GroupKeys (`key_partitions`: on disk for local runs), so
+    neither the edges nor the labels wait in the local runner's memory.
     """
 
-    def __init__(self, rounds: int):
+    def __init__(self, rounds: int, tmp_dir: str = "", key_partitions: int | None = None):
         super().__init__()
         self.rounds = rounds
+        self.tmp_dir = tmp_dir
+        self.key_partitions = key_partitions
 
     def expand(self, edges):
-        # nodes are ranks (dedup.rank_bytes: longest text, then smallest id): the smallest label is the keeper
-        directed = edges | "BothWays" >> beam.FlatMap(lambda e: [(e[0][0], e[0][1]), (e[0][1], e[0][0])])
-        neighbours = directed | "Adjacency" >> beam.GroupByKey() | "SortNeighbours" >> beam.MapTuple(
-            lambda node, others: (node, sorted(set(others))))
-        labels = edges | "OwnLabels" >> beam.FlatMap(
-            lambda e: [(e[0][0], e[0][0]), (e[0][1], e[0][1])]) | "OneOwnLabel" >> beam.CombinePerKey(min)
+        def group():
+            return spill.GroupKeys(self.tmp_dir, self.key_partitions)
+
+        # ranks (dedup.rank_bytes: longest text, then smallest id): the smallest label is the keeper
+        neighbours = (edges
+                      | "BothWays" >> beam.FlatMap(lambda e: [(e[0][0], e[0][1]), (e[0][1], e[0][0])])
+                      | "Adjacency" >> group()
+                      | "Distinct" >> beam.MapTuple(lambda node, others: (node, sorted(set(others)))))
+        labels = (edges
+                  | "OwnLabels" >> beam.FlatMap(lambda e: [(e[0][0], e[0][0]), (e[0][1], e[0][1])])
+                  | "GroupOwn" >> group()
+                  | "OneOwnLabel" >> beam.Map(_smallest))
         for i in range(self.rounds):
-            labels = ({"label": labels, "neighbours": neighbours}
-                      | f"Round{i + 1}" >> beam.CoGroupByKey()
+            tagged = (labels | f"TagLabels{i + 1}" >> beam.MapTuple(lambda node, label: (node, (LABEL, label))),
+                      neighbours | f"TagNeighbours{i + 1}" >> beam.MapTuple(
+                          lambda node, others: (node, (NEIGHBOURS, others))))
+            labels = (tagged
+                      | f"Round{i + 1}" >> group()
                       | f"Spread{i + 1}" >> beam.FlatMap(_spread_label)
-                      | f"Best{i + 1}" >> beam.CombinePerKey(min))
+                      | f"GroupSpread{i + 1}" >> group()
+                      | f"Best{i + 1}" >> beam.Map(_smallest))
         return labels | "NotKept" >> beam.Filter(lambda kv: kv[1] != kv[0])
+
+
+def _with_place(element):
+    """(rank, tagged values: its keeper rank, its sketch places) -> (keeper rank, (rank, place))."""
+    rank, values = element
+    places = [value for tag, value in values if tag == PLACE]
+    for tag, keeper in values:
+        if tag == KEEPER and places:
+            yield keeper, (KEEPER, (rank, places[0]))
+
+
+def _keeper_pair(element):
+    """(keeper rank, tagged values: removed (rank, place)s, its places) -> ((keeper, place), (rank, place))."""
+    keeper, values = element
+    places = [value for tag, value in values if tag == PLACE]
+    for tag, removed in values:
+        if tag == KEEPER and places:
+            yield (keeper, places[0]), removed
 
 
 def route_duplicates(path: str, removed: dict):
@@ -548,11 +593,13 @@ class DeduplicateCorpus(beam.PTransform):
     """Clean records (one PCollection or a tuple) -> `clean` records (one per group of duplicates) and
     `duplicates` records.
 
-    The records wait in spill files; only keys travel. Exact: GroupByKey on dedup.exact_key of the
-    text, the best rank kept. Near (among exact keepers): LSH band keys through GroupByKey ->
-    candidate pairs -> bottom-k shingle sketches of the candidates only, written to sketch files and
-    found by place (ScorePairs) -> Jaccard (dedup.sketch_jaccard) >= threshold -> clusters resolved by ResolveClusters -> each removed document with its
-    Jaccard similarity to its keeper. The removed ids (a side input) route the spilled records.
+    The records wait in spill files and their sketches in sketch files; only keys travel, grouped
+    by spill.GroupKeys (on disk for local runs, the runner's shuffle otherwise). Exact: grouped by
+    dedup.exact_key of the text, the best rank kept. Near (among exact keepers): grouped by LSH band
+    key -> candidate pairs carrying their sketches' places -> distinct pairs -> Jaccard from the two
+    bottom-k sketches read by place (ScorePairs, dedup.sketch_jaccard) >= threshold -> clusters
+    resolved by ResolveClusters -> each removed document with its Jaccard similarity to its keeper.
+    The removed ids (a side input) route the spilled records.
     """
 
     def __init__(self, cfg, tmp_dir: str, key_partitions: int | None = None):
@@ -573,24 +620,30 @@ class DeduplicateCorpus(beam.PTransform):
                            | "GroupExact" >> spill.GroupKeys(self.tmp_dir, self.key_partitions)
                            | "ExactRemoved" >> beam.FlatMap(_exact_removed))
         if cfg.near:
-            candidates = (tuple(s[BANDS] for s in spilled)
-                          | "GroupBands" >> spill.GroupKeys(self.tmp_dir, self.key_partitions)
-                          | "BucketPairs" >> beam.FlatMap(_bucket_pairs)
-                          | "DistinctPairs" >> beam.Distinct())
-            candidate_ids = (candidates
-                             | "PairIds" >> beam.FlatMap(lambda pair: map(dedup.id_of_rank, pair))
-                             | "DistinctIds" >> beam.Distinct())
-            places = beam.pvalue.AsMultiMap(files | "Sketch" >> beam.ParDo(
-                SpillCandidateSketches(self.tmp_dir, cfg), beam.pvalue.AsList(candidate_ids)))
-            edges = (candidates
-                     | "Verify" >> beam.ParDo(ScorePairs(cfg.verify_shingles), places)
+            score = ScorePairs(self.tmp_dir, cfg.verify_shingles)
+            edges = (tuple(s[BANDS] for s in spilled)
+                     | "GroupBands" >> spill.GroupKeys(self.tmp_dir, self.key_partitions)
+                     | "BucketPairs" >> beam.FlatMap(_bucket_pairs)
+                     | "DistinctPairs" >> spill.GroupKeys(self.tmp_dir, self.key_partitions)
+                     | "Candidates" >> beam.Map(_candidate_pair)
+                     | "Verify" >> beam.ParDo(score)
                      | "AboveThreshold" >> beam.FlatMap(_similar_pairs, cfg.threshold))
-            not_kept = edges | "Clusters" >> ResolveClusters(cfg.max_rounds)
-            removed.append(not_kept
-                           | "PairWithKeeper" >> beam.Map(lambda kv: (kv[1], kv[0]))
-                           | "SimilarityToKeeper" >> beam.ParDo(ScorePairs(cfg.verify_shingles), places)
+            not_kept = (edges
+                        | "Ranks" >> beam.Map(lambda e: ((e[0][0][0], e[0][1][0]), e[1]))
+                        | "Clusters" >> ResolveClusters(cfg.max_rounds, self.tmp_dir, self.key_partitions))
+            # the similarity of each removed document to its keeper: both sketch places found by rank
+            places = edges | "Places" >> beam.FlatMap(lambda e: [e[0][0], e[0][1]])
+            removed_places = ((not_kept | "TagKeepers" >> beam.MapTuple(lambda rank, keeper: (rank, (KEEPER, keeper))),
+                               places | "TagPlaces" >> beam.MapTuple(lambda rank, place: (rank, (PLACE, place))))
+                              | "GroupRemoved" >> spill.GroupKeys(self.tmp_dir, self.key_partitions)
+                              | "RemovedPlaces" >> beam.FlatMap(_with_place))
+            removed.append((removed_places,
+                            places | "TagKeeperPlaces" >> beam.MapTuple(lambda rank, place: (rank, (PLACE, place))))
+                           | "GroupKeepers" >> spill.GroupKeys(self.tmp_dir, self.key_partitions)
+                           | "PairWithKeeper" >> beam.FlatMap(_keeper_pair)
+                           | "SimilarityToKeeper" >> beam.ParDo(score)
                            | "NearRemoved" >> beam.Map(lambda e: (
-                               dedup.id_of_rank(e[0][1]), (dedup.id_of_rank(e[0][0]), "near", e[1]))))
+                               dedup.id_of_rank(e[0][1][0]), (dedup.id_of_rank(e[0][0][0]), "near", e[1]))))
         if not removed:
             removed.append(files.pipeline | "NothingRemoved" >> beam.Create([]))
         decisions = (tuple(removed)

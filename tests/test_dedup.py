@@ -166,7 +166,7 @@ def test_config_rejects_more_bands_than_permutations():
         build_config({"dedup": {"num_perm": 16, "bands": 32}})
 
 
-def test_clusters_resolve_to_the_best_ranked_document_within_the_rounds():
+def test_clusters_resolve_to_the_best_ranked_document_within_the_rounds(tmp_path):
     import apache_beam as beam
     from apache_beam.testing.test_pipeline import TestPipeline
     from apache_beam.testing.util import assert_that, equal_to
@@ -178,9 +178,10 @@ def test_clusters_resolve_to_the_best_ranked_document_within_the_rounds():
              {"a": 500, "b": 400, "c": 300, "d": 200, "e": 100, "x": 50, "y": 60}.items()}
     chain = [("a", "b"), ("b", "c"), ("c", "d"), ("d", "e"), ("y", "x")]
     edges = [((ranks[p], ranks[q]), 0.9) for p, q in chain]
-    with TestPipeline() as p:
-        removed = p | "Edges" >> beam.Create(edges) | ResolveClusters(rounds=8)
-        assert_that(removed, equal_to([(ranks[n], ranks["a"]) for n in "bcde"] + [(ranks["x"], ranks["y"])]))
+    for partitions in (None, 3):  # Beam's shuffle, and on disk in 3 partitions (local runs)
+        with TestPipeline() as p:
+            removed = p | "Edges" >> beam.Create(edges) | ResolveClusters(8, str(tmp_path), partitions)
+            assert_that(removed, equal_to([(ranks[n], ranks["a"]) for n in "bcde"] + [(ranks["x"], ranks["y"])]))
     # with too few rounds the far end of the chain points at a better document that is itself removed,
     # and the best document of every component is still kept
     with TestPipeline() as p:
