@@ -21,7 +21,7 @@ from pipeline import progress, report, sinks, spill
 from pipeline.config import Config
 from pipeline.readers import JsonFields
 from pipeline.transforms import (
-    AUDIT, BITEXT, PAGES, REJECTS, CleanDocuments, CountWritten, DeduplicateCorpus, ExpandInputs, ExtractHtml,
+    AUDIT, BITEXT, PAGES, REJECTS, BatchFiles, CleanDocuments, CountWritten, DeduplicateCorpus, ExpandInputs, ExtractHtml,
     FinishDocuments, ProgressTick, ReadDocuments, RemoveCorpusRepeats, split_input,
 )
 
@@ -87,18 +87,24 @@ def build_pipeline(p: beam.Pipeline, config: Config, num_shards: int, progress_d
     """
     out = config.output.dir
     tmp_dir = tmp_dir or sinks.join(out, sinks.TMP_DIR, "graph")
-    files = (
-        p
-        | "InputSpecs" >> beam.Create(list(config.input.paths))
-        | "ExpandInputs" >> beam.ParDo(ExpandInputs(config.input.skip_hidden))
+    specs = list(config.input.paths)
+    files = p | "InputSpecs" >> beam.Create(specs) | "ExpandInputs" >> beam.ParDo(ExpandInputs(config.input.skip_hidden))
+    if len(specs) > 1:
         # the same file named twice (a folder and a file in it) is read once
         # keyed by bytes: a file name that is not UTF-8 holds lone surrogates, which a str key cannot
-        | "KeyByPath" >> beam.Map(lambda f: (f.path.encode("utf-8", "surrogatepass"), f))
-        | "OncePerPath" >> beam.CombinePerKey(min)
-        | "Files" >> beam.Values()
+        files = (files
+                 | "KeyByPath" >> beam.Map(lambda f: (f.path.encode("utf-8", "surrogatepass"), f))
+                 | "OncePerPath" >> beam.CombinePerKey(min)
+                 | "Files" >> beam.Values())
+    files = (
+        files
         # a big uncompressed JSON Lines file becomes byte ranges that several workers read
         | "SplitFiles" >> beam.FlatMap(split_input, config.input.format, config.input.split_bytes)
+        # spread over the workers in small batches: the local runner holds a list per MB of input
+        # between listing and reading, not an element per file
+        | "BatchFiles" >> beam.ParDo(BatchFiles())
         | "SpreadFiles" >> beam.Reshuffle()
+        | "Unbatch" >> beam.FlatMap(lambda batch: batch)
     )
     if progress_dir:
         files = files | "ProgressRead" >> beam.ParDo(ProgressTick("read", progress_dir))

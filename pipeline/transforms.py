@@ -14,7 +14,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from pipeline import progress, readers, sources, spill, steps
+from pipeline import progress, readers, sinks, sources, spill, steps
 from pipeline.spill import flatten
 from pipeline.steps import repeats
 from pipeline.document import Document, Reject, reject_record, stable_id
@@ -58,6 +58,30 @@ def split_input(f: sources.InputFile, fmt: str = "auto", split_bytes: int = 0):
     """InputFile -> InputFiles of byte ranges (only big uncompressed JSON Lines files are split)."""
     ranges = readers.split_ranges(f.path, f.size, readers.format_of(f.path, fmt), split_bytes)
     return [sources.InputFile(f.path, f.size, start, end) for start, end in ranges]
+
+
+class BatchFiles(beam.DoFn):
+    """InputFiles -> lists of at most `max_files` of them holding about `max_bytes` of input."""
+
+    def __init__(self, max_files: int = 64, max_bytes: int = 1 << 20):
+        self.max_files = max_files
+        self.max_bytes = max_bytes
+
+    def start_bundle(self):
+        self.batch: list = []
+        self.bytes = 0
+
+    def process(self, f: sources.InputFile):
+        self.batch.append(f)
+        self.bytes += (f.end if f.end is not None else f.size) - f.start
+        if len(self.batch) >= self.max_files or self.bytes >= self.max_bytes:
+            yield self.batch
+            self.batch, self.bytes = [], 0
+
+    def finish_bundle(self):
+        if self.batch:
+            yield sinks.in_global_window(self.batch)
+        self.batch, self.bytes = [], 0
 
 
 class ReadDocuments(beam.DoFn):
