@@ -21,12 +21,15 @@ anchors); `original_side` guesses which half is the source for `keep: original`.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional, Sequence
+
+import numpy as np
 
 from pipeline.document import Document
 from pipeline.steps.cedict import gloss_keys
@@ -413,170 +416,259 @@ class Alignment:
     score: float
 
 
-class _AnchorBits:
-    """Anchor sets as bit masks, so that most bead matches need no set operation.
+class _SharedAnchors:
+    """The anchor tokens found on both sides of a split, grouped by weight, for the alignment's match
+    table (tokens on one side only can never be shared by a bead, so they get no column).
 
-    Tokens of one weight get one contiguous range of bits. A bead's match is the sum of its shared
-    tokens' weights in set order (_match_score); when every shared token has the same weight, that
-    sum is the same whatever the order, so it is read off the popcount: no shared token gives 0,
-    c tokens of weight w give sum([w] * c). Only a mix of weights takes the set intersection, which
-    keeps every float as _match_score computes it.
+    A bead's match is the sum of its shared tokens' weights in set order (_match_score). When every
+    shared token has the same weight w, that sum is sum([w] * c) whatever the order, so it is read
+    off a per-group count: no shared token gives 0, c tokens give sum([w] * c). Only a mix of weights
+    takes the set intersection, which keeps every float as _match_score computes it.
+    Built once per split; the out-of-order alignments reuse it (the same sets, in another order).
     """
 
-    def __init__(self, weights: dict):
+    def __init__(self, anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset], weights: dict):
+        shared = frozenset().union(*anchors_a) & frozenset().union(*anchors_b)
         by_weight: dict[float, list] = {}
-        for token, w in weights.items():
-            by_weight.setdefault(w, []).append(token)
-        self.bit: dict = {}
-        # per weight: (1 << end bit, (1 << start bit) - 1, weight, {count: sum of count weights})
-        self.groups: list[tuple[int, int, float, dict]] = []
+        for token in shared:
+            by_weight.setdefault(weights[token], []).append(token)
+        self.column: dict = {}
+        # per weight: (first column, end column, {count: sum([w] * count)} as an array)
+        self.groups: list[tuple[int, int, np.ndarray]] = []
         for w, tokens in by_weight.items():
-            start = len(self.bit)
+            start = len(self.column)
             for token in tokens:
-                self.bit[token] = len(self.bit)
-            self.groups.append((1 << len(self.bit), (1 << start) - 1, w, {}))
+                self.column[token] = len(self.column)
+            self.groups.append((start, len(self.column), np.array([sum([w] * c) for c in range(len(tokens) + 1)])))
 
-    def mask(self, tokens: frozenset) -> int:
-        bit = self.bit
-        m = 0
-        for token in tokens:
-            m |= 1 << bit[token]
-        return m
-
-    def span_masks(self, anchors: Sequence[frozenset], spans) -> dict[int, list[int]]:
-        """{d: [mask of the union of anchors[k:k + d] for every k]}."""
-        line = [self.mask(tokens) for tokens in anchors]
-        out = {}
-        for d in spans:
-            masks = []
-            for k in range(len(line) - d + 1):
-                m = 0
-                for x in line[k:k + d]:
-                    m |= x
-                masks.append(m)
-            out[d] = masks
+    def span_words(self, anchors: Sequence[frozenset], spans: Sequence[int]) -> list[np.ndarray]:
+        """Per weight group, an array [k, i] = the shared tokens of the union of anchors[i:i + spans[k]]
+        as bits in uint64 words (none where the span runs past the end, or is 0), so that the count
+        of a bead's shared tokens is a popcount of an AND."""
+        column = self.column
+        n = len(anchors)
+        line = np.zeros((n, len(column)), dtype=bool)
+        for k, tokens in enumerate(anchors):
+            cols = [column[t] for t in tokens if t in column]
+            if cols:
+                line[k, cols] = True
+        out = []
+        for first, end, _sums in self.groups:
+            packed = np.packbits(line[:, first:end], axis=1)
+            words = np.zeros((n, -(-packed.shape[1] // 8) * 8), dtype=np.uint8)
+            words[:, :packed.shape[1]] = packed
+            words = words.view(np.uint64)
+            unions = {d: functools.reduce(np.bitwise_or, [words[s:n - d + 1 + s] for s in range(d)])
+                      for d in set(spans) if 0 < d <= n}
+            stacked = np.zeros((len(spans), n + 1, words.shape[1]), dtype=np.uint64)
+            for k, d in enumerate(spans):
+                if d in unions:
+                    stacked[k, :n - d + 1] = unions[d]
+            out.append(stacked)
         return out
+
+
+def _popcount_rows(words: np.ndarray) -> np.ndarray:
+    """Set bits per row of a uint64 matrix (np.bitwise_count where numpy has it, numpy >= 2)."""
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(words).sum(axis=-1, dtype=np.int64)
+    return _BYTE_POPCOUNT[words.view(np.uint8)].sum(axis=-1, dtype=np.int64)
+
+
+_BYTE_POPCOUNT = np.array([bin(b).count("1") for b in range(256)], dtype=np.int64)
+
+
+_LOG_FLOOR = math.log(1e-12)
+# erfc(x) < 1e-12 for every x from here on (erfc(5.0421) = 1e-12; the margin is far above erfc's
+# rounding error), so _bead_log_prob is the floor there without calling erfc
+_ERFC_FLOOR_X = 5.05
+_SQRT2 = math.sqrt(2.0)
+_NEAR = 1e-6  # far above the rounding differences of a sum in another order
+
+
+def _length_logps(la: np.ndarray, lb: np.ndarray, ratio: float, needed: np.ndarray) -> np.ndarray:
+    """_bead_log_prob(la[k, i], lb[k, j], ratio) for every bead kind k and cell (i, j) where `needed`,
+    the same floats: the arithmetic in numpy (the same IEEE operations in the same order), erfc and
+    log by `math` per value (numpy has no erfc, and its log may round the last bit differently), the
+    floor directly where erfc is surely below it. Cells not needed hold the floor."""
+    la, lb = la[:, :, None], lb[:, None, :]
+    mean = (la + lb / ratio) / 2.0
+    delta = (lb - la * ratio) / np.sqrt(np.maximum(mean, 1.0) * _VARIANCE * ratio)
+    x = np.abs(delta) / _SQRT2
+    out = np.full(x.shape, _LOG_FLOOR)
+    exact = needed & (x < _ERFC_FLOOR_X)
+    erfc, log, floor = math.erfc, math.log, _LOG_FLOOR
+    out[exact] = [floor if p < 1e-12 else log(p) for p in map(erfc, x[exact].tolist())]
+    out[(la <= 0) & (lb <= 0)] = 0.0
+    return out
+
+
+def _span_lengths(cum: np.ndarray, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(length of lines [i, i + d) for each span d and start i, whether i + d stays in the half)."""
+    n = len(cum) - 1
+    ends = np.arange(n + 1)[None, :] + spans[:, None]
+    inside = ends <= n
+    return np.where(inside, cum[np.minimum(ends, n)] - cum[None, :], 0.0), inside
 
 
 def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Sequence[frozenset],
                  anchors_b: Sequence[frozenset], ratio: float, match_weight: float = 2.0,
-                 weights: Optional[dict] = None, bits: Optional[_AnchorBits] = None) -> Alignment:
+                 weights: Optional[dict] = None, index: Optional[_SharedAnchors] = None) -> Alignment:
     """Best monotone bead alignment (dynamic programming over (i, j) = lines consumed on each side).
 
     Up to _MAX_FREE_LEAD lines may stay unaligned for free at the start of either half, and the rest
     of either half may stay unaligned for free at the end (a truncated translation). `weights`
-    (token_weights of the anchors) and `bits` (_AnchorBits of those) save building them again.
+    (token_weights of the anchors) and `index` (_SharedAnchors of those) save building them again.
 
-    The inner loop is the cost of the step on documents with a language switch, so it is written
-    out: the bead's Gale–Church term and anchor match inline, computed as _bead_log_prob and
-    _match_score compute them (same operations in the same order: the same floats, the same path).
+    This is the cost of the step on documents with a language switch, so it runs on whole arrays:
+    the Gale–Church term and the anchor match of every bead of every kind first, then the cells row by
+    row, each cell taking the best of its predecessors. Every score is the float the readable
+    recurrence computes (here + prior + logp + reward + match_weight * match, added in that order;
+    `tests/test_halves_alignment.py` compares the two), and ties go where it sends them: to the
+    predecessor met first in row-major order, a cell's starting value first.
     """
     n, m = len(lens_a), len(lens_b)
     neg = -1e18
     unreached = neg / 2
-    best = [[neg] * (m + 1) for _ in range(n + 1)]
-    back: list[list] = [[None] * (m + 1) for _ in range(n + 1)]
-    for i in range(min(n - 1, _MAX_FREE_LEAD) + 1):
-        for j in range(min(m - 1, _MAX_FREE_LEAD) + 1):
-            if i == 0 or j == 0:
-                best[i][j] = 0.0
     cum_a = [0.0]
     for x in lens_a:
         cum_a.append(cum_a[-1] + x)
     cum_b = [0.0]
     for x in lens_b:
         cum_b.append(cum_b[-1] + x)
-    spans = {d for bead in _BEADS for d in bead if d}
+    # cells reachable for free: the start, and up to _MAX_FREE_LEAD unaligned lines on either side
+    start = np.full((n + 1, m + 1), neg)
+    if n and m:
+        start[:min(n - 1, _MAX_FREE_LEAD) + 1, 0] = 0.0
+        start[0, :min(m - 1, _MAX_FREE_LEAD) + 1] = 0.0
+    else:  # no cell is reachable
+        return _traced(start.tolist(), np.full((n + 1, m + 1), -1), [], None, ratio, anchors_a, anchors_b, weights)
     if weights is None:
         weights = token_weights(anchors_a, anchors_b)
-    weight_of = weights.__getitem__
-    if bits is None:
-        bits = _AnchorBits(weights)
-    groups = bits.groups
-    masks_a = bits.span_masks(anchors_a, spans)
-    masks_b = bits.span_masks(anchors_b, spans)
-    unions_a: dict = {}  # (start, span) -> union of the anchor sets, for matches of mixed weights
-    unions_b: dict = {}
-    # (da, db, log prior, reward or None for a skip) in _BEADS order, which decides ties
-    kinds = [(da, db, prior, _BEAD_REWARD + _LINE_REWARD * (da + db - 2) if da and db else None)
-             for (da, db), prior in _BEADS.items()]
-    erfc, log, sqrt = math.erfc, math.log, math.sqrt
-    sqrt2 = math.sqrt(2.0)
-    variance = _VARIANCE
-    skip_penalty = _SKIP_PENALTY
-    # Only cells whose text positions (B scaled by the ratio) are within a band of each other: a
-    # dropped paragraph or a missing title shifts the path by its length, never by half the text.
+    if index is None:
+        index = _SharedAnchors(anchors_a, anchors_b, weights)
+    ca, cb = np.array(cum_a), np.array(cum_b)
+    # Only cells whose text positions (B scaled by the ratio) are within a band of each other lead
+    # anywhere: a dropped paragraph or a missing title shifts the path by its length, never by half
+    # the text.
     band = max(_MIN_BAND, _BAND_SHARE * max(cum_a[n], cum_b[m] / ratio))
-    for i in range(n + 1):
-        best_i = best[i]
-        ca = cum_a[i]
-        for j in range(m + 1):
-            here = best_i[j]
-            if here <= unreached or abs(ca - cum_b[j] / ratio) > band:
-                continue
-            cb = cum_b[j]
-            for da, db, prior, reward in kinds:
-                ii, jj = i + da, j + db
-                if ii > n or jj > m:
-                    continue
-                if reward is not None:
-                    la, lb = cum_a[ii] - ca, cum_b[jj] - cb
-                    if la <= 0 and lb <= 0:  # _bead_log_prob
-                        logp = 0.0
-                    else:
-                        mean = (la + lb / ratio) / 2.0
-                        delta = (lb - la * ratio) / sqrt((1.0 if 1.0 > mean else mean) * variance * ratio)
-                        p = erfc(abs(delta) / sqrt2)
-                        logp = log(1e-12 if 1e-12 > p else p)
-                    # _match_score(union_a[da][i], union_b[db][j]), see _AnchorBits
-                    ma, mb = masks_a[da][i], masks_b[db][j]
-                    if ma and mb:
-                        shared = ma & mb
-                        if not shared:
-                            match = 0  # sum() of nothing, as _match_score gives
-                        else:
-                            match = None
-                            for limit, below, w, sums in groups:
-                                if shared < limit:  # the highest shared bit is in this group
-                                    if not shared & below:  # ... and so is the lowest
-                                        c = shared.bit_count()
-                                        match = sums.get(c)
-                                        if match is None:
-                                            match = sums[c] = sum([w] * c)
-                                    break
-                            if match is None:
-                                # the unions built as _match_score's callers build them, once each
-                                ua = unions_a.get((i, da))
-                                if ua is None:
-                                    ua = unions_a[i, da] = frozenset().union(*anchors_a[i:ii])
-                                ub = unions_b.get((j, db))
-                                if ub is None:
-                                    ub = unions_b[j, db] = frozenset().union(*anchors_b[j:jj])
-                                match = sum(map(weight_of, ua & ub))
-                    else:
-                        match = 0.0
-                    # a reward per bead so that aligning a plausible pair beats leaving lines unaligned
-                    score = here + prior + logp + reward + match_weight * match
-                else:
-                    logp, match = 0.0, 0.0
-                    score = here + prior - skip_penalty
-                if score > best[ii][jj]:
-                    best[ii][jj] = score
-                    back[ii][jj] = (i, j, logp, match)
-    return trace_back(best, back, ratio)
+    in_band = np.abs(ca[:, None] - cb[None, :] / ratio) <= band
+
+    # The terms of the bead of each kind (da, db) that starts at each cell (i, j): kinds in the order
+    # a cell meets its predecessors (by row, then by column). An unaligned B line, (0, 1), comes
+    # from the same row and is added one cell after another below.
+    kinds = sorted(((da, db) for da, db in _BEADS if da), key=lambda k: (-k[0], -k[1]))
+    da_of, db_of = np.array([k[0] for k in kinds]), np.array([k[1] for k in kinds])
+    la, fits_a = _span_lengths(ca, da_of)
+    lb, fits_b = _span_lengths(cb, db_of)
+    beads = (db_of > 0)[:, None, None]  # not a skipped A line
+    needed = in_band[None] & fits_a[:, :, None] & fits_b[:, None, :] & beads
+    logps = np.where(beads, _length_logps(la, lb, ratio, needed), -_SKIP_PENALTY)
+    # anchor matches: per weight group a popcount of the shared bits, the set sum only for a mix
+    match = np.zeros(logps.shape)
+    groups_met = np.zeros(logps.shape, dtype=np.int64)
+    groups = zip(index.groups, index.span_words(anchors_a, da_of), index.span_words(anchors_b, db_of))
+    for (_first, _end, sums), words_a, words_b in groups:
+        counts = _popcount_rows(words_a[:, :, None, :] & words_b[:, None, :, :])
+        match += sums[counts]
+        groups_met += counts > 0
+    matches = np.where(beads, match_weight * match, 0.0)
+    priors = np.array([[_BEADS[k]] for k in kinds])
+    rewards = np.array([[_BEAD_REWARD + _LINE_REWARD * (da + db - 2) if db else 0.0] for da, db in kinds])
+
+    # The DP, row by row: every predecessor in an earlier row at once (best first, earliest on a tie),
+    # then the unaligned B lines of this row, one after another. Cells are stored with `pad` rows and
+    # columns of nothing before them, so that every predecessor has an address.
+    pad = max(max(bead) for bead in _BEADS)
+    height, width = n + 1 + pad, m + 1 + pad
+    open_cells = np.full(height * width, -np.inf)  # scores of the cells a bead may start from
+    terms = np.zeros((3, len(kinds), height, width))
+    terms[0, :, pad:, pad:] = logps
+    terms[1, :, pad:, pad:] = matches
+    # A bead whose shared tokens have several weights holds the sum by weight group, not in set
+    # order: at most a few units in the last place from _match_score, so a cell looks it up only when
+    # such a bead is within _NEAR of its best.
+    terms[2, :, pad:, pad:] = (groups_met > 1) & needed
+    logp_terms, match_terms, mixed_terms = terms[0].ravel(), terms[1].ravel(), terms[2].ravel()
+    mixed_rows = terms[2].any(axis=(0, 2))
+    unions_a: dict = {}  # (start, span) -> union of the anchor sets, as _match_score's callers build it
+    unions_b: dict = {}
+    from_cell = ((pad - da_of) * width + pad - db_of)[:, None] + np.arange(m + 1)[None, :]
+    from_term = from_cell + (np.arange(len(kinds)) * height * width)[:, None]
+    best = start.tolist()
+    came_from = np.full((n + 1, m + 1), -1)  # index into kinds; len(kinds) for an unaligned B line
+    cols = np.arange(m + 1)
+    skip_b = _BEADS[0, 1]
+    for ii in range(n + 1):
+        row = best[ii]
+        if ii:
+            at = ii * width
+            scores = open_cells[from_cell + at]
+            scores += priors
+            scores += logp_terms[from_term + at]
+            scores += rewards
+            scores += match_terms[from_term + at]
+            top = scores.argmax(axis=0)
+            top_score = scores[top, cols]
+            if mixed_rows[ii:ii + pad].any():  # a mixed bead starts in a row this one is reached from
+                near = (mixed_terms[from_term + at] > 0) & (scores >= top_score - _NEAR) & (scores > -np.inf)
+                if near.any():
+                    for k, jj in np.argwhere(near).tolist():
+                        da, db = kinds[k]
+                        i, j = ii - da, jj - db
+                        ua = unions_a.get((i, da))
+                        if ua is None:
+                            ua = unions_a[i, da] = frozenset().union(*anchors_a[i:ii])
+                        ub = unions_b.get((j, db))
+                        if ub is None:
+                            ub = unions_b[j, db] = frozenset().union(*anchors_b[j:jj])
+                        scores[k, jj] = (float(open_cells[from_cell[k, jj] + at]) + float(priors[k, 0])
+                                         + float(logp_terms[from_term[k, jj] + at]) + float(rewards[k, 0])
+                                         + match_weight * _match_score(ua, ub, weights))
+                    top = scores.argmax(axis=0)
+                    top_score = scores[top, cols]
+            better = top_score > start[ii]
+            row = np.where(better, top_score, start[ii]).tolist()
+            came_from[ii, better] = top[better]
+        band_row = in_band[ii].tolist()
+        for jj in range(1, m + 1):
+            here = row[jj - 1]
+            if here > unreached and band_row[jj - 1]:
+                score = here + skip_b - _SKIP_PENALTY
+                if score > row[jj]:
+                    row[jj] = score
+                    came_from[ii, jj] = len(kinds)
+        best[ii] = row
+        open_row = np.array(row)
+        open_row[~((open_row > unreached) & in_band[ii])] = -np.inf
+        open_cells[(ii + pad) * width + pad:(ii + pad + 1) * width] = open_row
+    return _traced(best, came_from, kinds, logps, ratio, anchors_a, anchors_b, weights)
 
 
-def trace_back(best: list[list[float]], back: list[list], ratio: float) -> Alignment:
-    """The alignment ending in the best cell of the last row or column (free trailing lines), from
-    the filled score and back-pointer tables of align_halves."""
+def best_end(best: list[list[float]]) -> tuple[float, int, int]:
+    """(score, i, j) of the best cell of the last row or column (the rest of a half may stay
+    unaligned: a truncated translation); on a tie the one nearest the corner."""
     n, m = len(best) - 1, len(best[0]) - 1
     ends = [(best[n][j], n, j) for j in range(m + 1)] + [(best[i][m], i, m) for i in range(n + 1)]
-    total, i, j = max(ends, key=lambda e: (e[0], -abs(e[1] - n) - abs(e[2] - m)))
+    return max(ends, key=lambda e: (e[0], -abs(e[1] - n) - abs(e[2] - m)))
+
+
+def _traced(best: list[list[float]], came_from: np.ndarray, kinds: list, logps, ratio: float,
+            anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset], weights) -> Alignment:
+    """The alignment ending in best_end, walking back the kinds of step that reached each cell
+    (an index into `kinds`; len(kinds) for an unaligned B line). A bead's match is recomputed by
+    _match_score, which gives what the recurrence adds (and its type: 0 when both sides have
+    anchors but share none, 0.0 when one side has none)."""
+    total, i, j = best_end(best)
+    steps = came_from.tolist()
     beads: list[Bead] = []
-    while back[i][j] is not None:
-        pi, pj, logp, match = back[i][j]
-        if i > pi and j > pj:
-            beads.append(Bead(tuple(range(pi, i)), tuple(range(pj, j)), logp, match))
+    while steps[i][j] >= 0:
+        k = steps[i][j]
+        da, db = kinds[k] if k < len(kinds) else (0, 1)
+        pi, pj = i - da, j - db
+        if da and db:
+            match = _match_score(frozenset().union(*anchors_a[pi:i]), frozenset().union(*anchors_b[pj:j]), weights)
+            beads.append(Bead(tuple(range(pi, i)), tuple(range(pj, j)), float(logps[k, pi, pj]), match))
         i, j = pi, pj
     beads.reverse()
     return Alignment(beads, ratio, total)
@@ -652,7 +744,7 @@ def pair_contrast(anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset]
 
 
 def shuffled_match(lens_a, lens_b, anchors_a, anchors_b, ratio: float, weights: Optional[dict] = None,
-                   bits: Optional[_AnchorBits] = None) -> float:
+                   index: Optional[_SharedAnchors] = None) -> float:
     """Anchor match of the best alignment when the second half's lines are put out of order.
 
     The null hypothesis for "the halves say the same thing in the same order": two articles on one
@@ -664,7 +756,7 @@ def shuffled_match(lens_a, lens_b, anchors_a, anchors_b, ratio: float, weights: 
     best = 0.0
     for order in (list(range(m - 1, -1, -1)), [(k + m // 2) % m for k in range(m)]):
         alignment = align_halves(lens_a, [lens_b[k] for k in order], anchors_a,
-                                 [anchors_b[k] for k in order], ratio, weights=weights, bits=bits)
+                                 [anchors_b[k] for k in order], ratio, weights=weights, index=index)
         best = max(best, sum(b.match for b in alignment.beads))
     return best
 
@@ -698,7 +790,7 @@ class HalvesFound:
     evidence: HalvesEvidence
     first_lines: list[int] = field(default_factory=list)  # content lines of each half
     second_lines: list[int] = field(default_factory=list)
-    # what align_halves was given (per-line lengths and anchors, ratio, token weights and bits), for the
+    # what align_halves was given (per-line lengths and anchors, ratio, token weights and shared-anchor index), for the
     # out-of-order check
     alignment_inputs: tuple = field(default=(), repr=False)
 
@@ -744,15 +836,15 @@ def evaluate_split(lines: Sequence[str], content: Sequence[int], position: int, 
     anchors_b = anchor_sets(texts_b, feats_b, second_lang, first_lang)
     ratio = _estimate_ratio(sum(lens_a), sum(lens_b))
     weights = token_weights(anchors_a, anchors_b)
-    bits = _AnchorBits(weights)
-    alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, ratio, weights=weights, bits=bits)
+    index = _SharedAnchors(anchors_a, anchors_b, weights)
+    alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, ratio, weights=weights, index=index)
     # a truncated half skews the document-wide ratio: re-estimate it on what was aligned
     la = sum(lens_a[i] for b in alignment.beads for i in b.a)
     lb = sum(lens_b[j] for b in alignment.beads for j in b.b)
     if la > 0 and lb > 0:
         refined = _estimate_ratio(la, lb)
         if abs(math.log(refined / ratio)) > 0.05:
-            alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, refined, weights=weights, bits=bits)
+            alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, refined, weights=weights, index=index)
     strong_a = [frozenset(t for t in s if t[0] in ("n", "w")) for s in anchors_a]
     strong_b = [frozenset(t for t in s if t[0] in ("n", "w")) for s in anchors_b]
     evidence = collect_evidence(alignment, strong_a, strong_b)
@@ -778,7 +870,7 @@ def evaluate_split(lines: Sequence[str], content: Sequence[int], position: int, 
     evidence.number_agreement = round(both / union, 4) if union else 0.5
     evidence.cosine_any = round(_mean_cosine(anchors_a, anchors_b, weights), 4)
     found = HalvesFound(idx_b[0], first_lang, second_lang, beads, pairs, evidence, idx_a, idx_b)
-    found.alignment_inputs = (lens_a, lens_b, anchors_a, anchors_b, alignment.ratio, weights, bits)
+    found.alignment_inputs = (lens_a, lens_b, anchors_a, anchors_b, alignment.ratio, weights, index)
     return found
 
 
