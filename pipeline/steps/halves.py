@@ -32,7 +32,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from pipeline.document import Document
-from pipeline.steps.cedict import gloss_keys
+from pipeline.steps.cedict import text_gloss_keys
 
 # ------------------------------------------------------------------------------------------------
 # Line features
@@ -111,8 +111,14 @@ def consonant_key(word: str) -> Optional[str]:
     return skeleton[:3] if len(skeleton) >= 3 else None
 
 
+_DENSE_CHAR = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+                         r"\uf900-\ufaff\uff66-\uff9f]")  # _HAN, _KANA and _HANGUL together
+
+
 def weighted_length(text: str) -> float:
     """Length in Latin-character equivalents (dense scripts weigh more per character)."""
+    if text.isascii() or not _DENSE_CHAR.search(text):  # most lines: the same float, no counting
+        return float(len(text))
     han = len(_HAN.findall(text))
     kana = len(_KANA.findall(text))
     hangul = len(_HANGUL.findall(text))
@@ -157,18 +163,22 @@ class LineFeatures:
     sounds: frozenset = frozenset()  # consonant keys of names: Latin names and katakana words
 
 
-def line_features(text: str) -> LineFeatures:
-    """What survives translation in one line: numbers, names, Han characters, long words, name sounds."""
+def line_features(text: str, length: Optional[float] = None) -> LineFeatures:
+    """What survives translation in one line: numbers, names, Han characters, long words, name sounds.
+    `length` is weighted_length(text) when the caller has it already."""
     norm = text if text.isascii() else unicodedata.normalize("NFKC", text)
     numbers = frozenset(k for k in (_number_key(m) for m in _NUMBER.findall(norm)) if k)
     cjk = bool(_CJK_WORDLESS.search(norm))
     names = set()
     name_words: list[str] = []
+    long_words = set()  # for cognates: alphabetic words of 6+ letters
     previous_end = 0
     for m in _WORD.finditer(norm):
         word = m.group()
         word_start = previous_end
         previous_end = m.end()
+        if len(word) >= 6 and not (cjk and _CJK_WORDLESS.search(word)):
+            long_words.add(word)
         if not cjk:
             if word[0].islower():  # neither an acronym nor a capitalised word: most words
                 continue
@@ -190,12 +200,12 @@ def line_features(text: str) -> LineFeatures:
             names.add(folded[:_NAME_PREFIX])
             name_words.append(word)
     han = frozenset(_HAN.findall(norm))
-    words = frozenset(_fold_word(w)[:_NAME_PREFIX] for w in _WORD.findall(norm)
-                      if len(w) >= 6 and not (cjk and _CJK_WORDLESS.search(w)))
+    words = frozenset(_fold_word(w)[:_NAME_PREFIX] for w in long_words)
     sounds = {consonant_key(katakana_romaji(w)) for w in _KATAKANA_WORD.findall(norm)}
     sounds |= {consonant_key(w) for w in name_words}
     sounds.discard(None)
-    return LineFeatures(weighted_length(text), numbers, frozenset(names), han, words, frozenset(sounds))
+    return LineFeatures(weighted_length(text) if length is None else length, numbers, frozenset(names), han,
+                        words, frozenset(sounds))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -292,23 +302,9 @@ their them then there these they this those through under very were what when wh
 with would your year years told""".split())
 
 
-def chinese_gloss_keys(text: str) -> frozenset:
-    """English gloss keys (5-letter prefixes) of the Chinese words in `text`, by greedy longest match
-    (CC-CEDICT headwords of 2-4 characters)."""
-    keys: set = set()
-    for run in re.findall(r"[\u3400-\u9fff]+", text):
-        i = 0
-        while i < len(run):
-            for size in (4, 3, 2):
-                word = run[i:i + size]
-                glosses = gloss_keys(word) if len(word) == size else None
-                if glosses is not None:
-                    keys.update(glosses)
-                    i += size
-                    break
-            else:
-                i += 1
-    return frozenset(keys)
+# English gloss keys (5-letter prefixes) of the Chinese words in a text, by greedy longest match
+# (CC-CEDICT headwords of 2-4 characters)
+chinese_gloss_keys = text_gloss_keys
 
 
 def english_word_keys(text: str) -> frozenset:
@@ -934,7 +930,7 @@ def find_translated_halves(lines: Sequence[str], line_langs: Sequence[str], min_
     candidates = candidate_splits(langs, lengths, min_lines=min_lines)
     if not candidates:
         return None
-    feats = [line_features(lines[i]) for i in content]
+    feats = [line_features(lines[i], length) for i, length in zip(content, lengths)]
     best: Optional[HalvesFound] = None
     for cand in candidates:
         # a stray paragraph in the other language (MT residue, a quote) is tolerated, one per ten lines
