@@ -159,8 +159,13 @@ class LineFeatures:
     numbers: frozenset
     names: frozenset
     han: frozenset
-    words: frozenset = frozenset()  # folded 5-letter prefixes of longer alphabetic words (cognates)
+    long_words: frozenset = frozenset()  # alphabetic words of 6+ letters
     sounds: frozenset = frozenset()  # consonant keys of names: Latin names and katakana words
+
+    @functools.cached_property
+    def words(self) -> frozenset:
+        """Folded 5-letter prefixes of the long words (cognates; only alphabetic pairs use them)."""
+        return frozenset(_fold_word(w)[:_NAME_PREFIX] for w in self.long_words)
 
 
 def line_features(text: str, length: Optional[float] = None) -> LineFeatures:
@@ -200,12 +205,11 @@ def line_features(text: str, length: Optional[float] = None) -> LineFeatures:
             names.add(folded[:_NAME_PREFIX])
             name_words.append(word)
     han = frozenset(_HAN.findall(norm))
-    words = frozenset(_fold_word(w)[:_NAME_PREFIX] for w in long_words)
     sounds = {consonant_key(katakana_romaji(w)) for w in _KATAKANA_WORD.findall(norm)}
     sounds |= {consonant_key(w) for w in name_words}
     sounds.discard(None)
     return LineFeatures(weighted_length(text) if length is None else length, numbers, frozenset(names), han,
-                        words, frozenset(sounds))
+                        frozenset(long_words), frozenset(sounds))
 
 
 # ------------------------------------------------------------------------------------------------
