@@ -371,23 +371,33 @@ def _weight(tokens: frozenset, weights: Optional[dict] = None) -> float:
     return sum(_TOKEN_WEIGHT.get(t[0], _SOFT_WEIGHT) for t in tokens)
 
 
-def anchor_cosine(a: frozenset, b: frozenset) -> float:
-    """Weighted cosine of two anchor sets: the share of what could match that does match."""
+def anchor_cosine(a: frozenset, b: frozenset, weights: Optional[dict] = None) -> float:
+    """Weighted cosine of two anchor sets: the share of what could match that does match.
+    `weights` (from token_weights) only makes it faster."""
     if not a or not b:
         return 0.0
-    return _match_score(a, b) / math.sqrt(_weight(a) * _weight(b))
+    return _match_score(a, b, weights) / math.sqrt(_weight(a, weights) * _weight(b, weights))
 
 
-def _mean_cosine(anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset], weights: dict) -> float:
-    """Mean anchor_cosine over all line pairs across the halves (each line's weight summed once)."""
+def _mean_cosine(anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset], weights: dict,
+                 pairs: Optional[np.ndarray] = None) -> float:
+    """Mean anchor_cosine over all line pairs across the halves (each line's weight summed once).
+    `pairs` (_SharedAnchors.pair_matches) saves computing the matches."""
     n = len(anchors_a) * len(anchors_b)
     if not n:
         return 0.0
-    sqrt = math.sqrt
-    weighted_b = [(b, _weight(b, weights)) for b in anchors_b if b]
     # pairs with an empty side are 0.0 and left out of the sum, which they would not change
-    cosines = [_match_score(a, b, weights) / sqrt(wa * wb)
-               for a, wa in ((a, _weight(a, weights)) for a in anchors_a if a) for b, wb in weighted_b]
+    rows = [i for i, a in enumerate(anchors_a) if a]
+    cols = [j for j, b in enumerate(anchors_b) if b]
+    if pairs is None:
+        sqrt = math.sqrt
+        weighted_b = [(anchors_b[j], _weight(anchors_b[j], weights)) for j in cols]
+        cosines = [_match_score(a, b, weights) / sqrt(wa * wb)
+                   for a, wa in ((anchors_a[i], _weight(anchors_a[i], weights)) for i in rows) for b, wb in weighted_b]
+    else:  # the same divisions on arrays; the sum in the same order
+        wa = np.array([_weight(anchors_a[i], weights) for i in rows])
+        wb = np.array([_weight(anchors_b[j], weights) for j in cols])
+        cosines = (pairs[np.ix_(rows, cols)] / np.sqrt(wa[:, None] * wb[None, :])).ravel().tolist()
     return sum(cosines) / n
 
 
@@ -466,6 +476,23 @@ class _SharedAnchors:
                     stacked[k, :n - d + 1] = unions[d]
             out.append(stacked)
         return out
+
+
+    def pair_matches(self, anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset],
+                     weights: dict) -> np.ndarray:
+        """_match_score(anchors_a[i], anchors_b[j], weights) for every pair of lines, the same floats:
+        popcounts where a pair's shared tokens have one weight, the set sum for a mix."""
+        n, m = len(anchors_a), len(anchors_b)
+        match = np.zeros((n, m))
+        groups_met = np.zeros((n, m), dtype=np.int64)
+        for (_first, _end, sums), words_a, words_b in zip(self.groups, self.span_words(anchors_a, [1]),
+                                                          self.span_words(anchors_b, [1])):
+            counts = _popcount_rows(words_a[0, :n, None, :] & words_b[0, None, :m, :])
+            match += sums[counts]
+            groups_met += counts > 0
+        for i, j in np.argwhere(groups_met > 1).tolist():
+            match[i, j] = _match_score(anchors_a[i], anchors_b[j], weights)
+        return match
 
 
 def _popcount_rows(words: np.ndarray) -> np.ndarray:
@@ -722,7 +749,8 @@ class HalvesEvidence:
 
 
 def pair_contrast(anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset],
-                  aligned: Sequence[tuple[int, int]], weights: Optional[dict] = None) -> float:
+                  aligned: Sequence[tuple[int, int]], weights: Optional[dict] = None,
+                  pairs: Optional[np.ndarray] = None) -> float:
     """z-score of the mean anchor match over the aligned line pairs against all line pairs.
 
     Translations share their names, numbers and glosses paragraph by paragraph; two articles on
@@ -732,7 +760,10 @@ def pair_contrast(anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset]
     n, m = len(anchors_a), len(anchors_b)
     if not aligned or n * m < 2:
         return 0.0
-    scores = [[_match_score(a, b, weights) for b in anchors_b] for a in anchors_a]
+    if pairs is None:
+        scores = [[_match_score(a, b, weights) for b in anchors_b] for a in anchors_a]
+    else:  # _SharedAnchors.pair_matches: the same values
+        scores = pairs.tolist()
     flat = [x for row in scores for x in row]
     mean = sum(flat) / len(flat)
     var = sum((x - mean) ** 2 for x in flat) / len(flat)
@@ -801,8 +832,12 @@ def bead_score(bead: Bead, anchors_a: Sequence[frozenset], anchors_b: Sequence[f
     sides that share none is halved."""
     sa = frozenset().union(*(anchors_a[i] for i in bead.a))
     sb = frozenset().union(*(anchors_b[j] for j in bead.b))
-    cosine = anchor_cosine(sa, sb)
-    score = 0.6 * math.exp(bead.length_logp) + 0.4 * min(1.0, 2.0 * cosine)
+    return _bead_score(bead.length_logp, sa, sb, anchor_cosine(sa, sb))
+
+
+def _bead_score(length_logp: float, sa: frozenset, sb: frozenset, cosine: float) -> float:
+    """bead_score from the bead's anchor unions and their cosine."""
+    score = 0.6 * math.exp(length_logp) + 0.4 * min(1.0, 2.0 * cosine)
     strong_a = {t for t in sa if t[0] in ("n", "w")}
     strong_b = {t for t in sb if t[0] in ("n", "w")}
     if strong_a and strong_b and not strong_a & strong_b:
@@ -848,17 +883,19 @@ def evaluate_split(lines: Sequence[str], content: Sequence[int], position: int, 
     strong_a = [frozenset(t for t in s if t[0] in ("n", "w")) for s in anchors_a]
     strong_b = [frozenset(t for t in s if t[0] in ("n", "w")) for s in anchors_b]
     evidence = collect_evidence(alignment, strong_a, strong_b)
-    beads, pairs, local_pairs = [], [], []
+    beads, pairs, local_pairs, bead_cos = [], [], [], []
     for bead in alignment.beads:
+        sa = frozenset().union(*(anchors_a[i] for i in bead.a))
+        sb = frozenset().union(*(anchors_b[j] for j in bead.b))
+        bead_cos.append(anchor_cosine(sa, sb, weights))
         beads.append(([idx_a[i] for i in bead.a], [idx_b[j] for j in bead.b],
-                      round(bead_score(bead, anchors_a, anchors_b), 4)))
+                      round(_bead_score(bead.length_logp, sa, sb, bead_cos[-1]), 4)))
         inside = bead_line_pairs(bead, lens_a, lens_b)
         local_pairs.extend(inside)
         pairs.extend((idx_a[i], idx_b[j]) for i, j in inside)
-    evidence.contrast = round(pair_contrast(anchors_a, anchors_b, local_pairs, weights), 3)
+    line_pairs = index.pair_matches(anchors_a, anchors_b, weights)
+    evidence.contrast = round(pair_contrast(anchors_a, anchors_b, local_pairs, weights, line_pairs), 3)
     evidence.matched = round(sum(b.match for b in alignment.beads), 3)
-    bead_cos = [anchor_cosine(frozenset().union(*(anchors_a[i] for i in b.a)),
-                              frozenset().union(*(anchors_b[j] for j in b.b))) for b in alignment.beads]
     evidence.cosine_aligned = round(sum(bead_cos) / len(bead_cos), 4) if bead_cos else 0.0
     both = union = 0
     for b in alignment.beads:
@@ -868,7 +905,7 @@ def evaluate_split(lines: Sequence[str], content: Sequence[int], position: int, 
         union += len(na | nb)
     # a translation keeps its numbers paragraph by paragraph; another article has its own
     evidence.number_agreement = round(both / union, 4) if union else 0.5
-    evidence.cosine_any = round(_mean_cosine(anchors_a, anchors_b, weights), 4)
+    evidence.cosine_any = round(_mean_cosine(anchors_a, anchors_b, weights, line_pairs), 4)
     found = HalvesFound(idx_b[0], first_lang, second_lang, beads, pairs, evidence, idx_a, idx_b)
     found.alignment_inputs = (lens_a, lens_b, anchors_a, anchors_b, alignment.ratio, weights, index)
     return found
