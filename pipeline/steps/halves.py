@@ -438,7 +438,8 @@ class _SharedAnchors:
     """
 
     def __init__(self, anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset], weights: dict):
-        shared = frozenset().union(*anchors_a) & frozenset().union(*anchors_b)
+        self.shared = shared = frozenset().union(*anchors_a) & frozenset().union(*anchors_b)
+        self._columns: dict = {}  # a line's anchor set -> its shared tokens' columns
         by_weight: dict[float, list] = {}
         for token in shared:
             by_weight.setdefault(weights[token], []).append(token)
@@ -455,28 +456,28 @@ class _SharedAnchors:
         """Per weight group, an array [k, i] = the shared tokens of the union of anchors[i:i + spans[k]]
         as bits in uint64 words (none where the span runs past the end, or is 0), so that the count
         of a bead's shared tokens is a popcount of an AND."""
-        column = self.column
         n = len(anchors)
-        line = np.zeros((n, len(column)), dtype=bool)
+        line = np.zeros((n, len(self.column)), dtype=bool)
         for k, tokens in enumerate(anchors):
-            cols = [column[t] for t in tokens if t in column]
-            if cols:
-                line[k, cols] = True
+            cols = self._columns.get(tokens)
+            if cols is None:
+                column = self.column
+                cols = self._columns[tokens] = [column[t] for t in tokens & self.shared]
+            line[k, cols] = True
+        longest = max(spans)
         out = []
         for first, end, _sums in self.groups:
             packed = np.packbits(line[:, first:end], axis=1)
             words = np.zeros((n, -(-packed.shape[1] // 8) * 8), dtype=np.uint8)
             words[:, :packed.shape[1]] = packed
             words = words.view(np.uint64)
-            unions = {d: functools.reduce(np.bitwise_or, [words[s:n - d + 1 + s] for s in range(d)])
-                      for d in set(spans) if 0 < d <= n}
-            stacked = np.zeros((len(spans), n + 1, words.shape[1]), dtype=np.uint64)
-            for k, d in enumerate(spans):
-                if d in unions:
-                    stacked[k, :n - d + 1] = unions[d]
-            out.append(stacked)
+            # by_span[d, i]: union over lines [i, i + d), built from the union over [i, i + d - 1)
+            by_span = np.zeros((longest + 1, n + 1, words.shape[1]), dtype=np.uint64)
+            by_span[1, :n] = words
+            for d in range(2, min(longest, n) + 1):
+                by_span[d, :n - d + 1] = by_span[d - 1, :n - d + 1] | words[d - 1:]
+            out.append(by_span[np.asarray(spans)])
         return out
-
 
     def pair_matches(self, anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset],
                      weights: dict) -> np.ndarray:
