@@ -999,10 +999,17 @@ def find_translated_halves(lines: Sequence[str], line_langs: Sequence[str], min_
 # The same article twice in the same language
 # ------------------------------------------------------------------------------------------------
 
+def _shingle_text(text: str) -> str:
+    """The text shingles are taken from: NFKC (which leaves ASCII as it is), lower case."""
+    return text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).lower()
+
+
 def shingles(text: str) -> frozenset:
     """Words (lower case) of alphabetic text and character bigrams of CJK text."""
-    # NFKC leaves ASCII as it is
-    norm = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).lower()
+    return _shingles_of(_shingle_text(text))
+
+
+def _shingles_of(norm: str) -> frozenset:
     if not _CJK_WORDLESS.search(norm):  # most lines: no per-word check, no CJK runs
         return frozenset(w for w in _WORD.findall(norm) if len(w) >= 3)
     tokens = {w for w in _WORD.findall(norm) if not _CJK_WORDLESS.search(w) and len(w) >= 3}
@@ -1063,11 +1070,36 @@ def find_repeated_copy(lines: Sequence[str], line_langs: Sequence[str], min_line
     n = len(content)
     if n < 2 * min_lines:
         return None
-    sets = [shingles(lines[i]) for i in content]
-    starts = [p for p in range(min_lines, n - min_lines + 1)
-              if any(overlap(sets[k], sets[p]) >= threshold for k in range(min(2, p)))]
+    texts = [_shingle_text(lines[i]) for i in content]
+    heads = [_shingles_of(text) for text in texts[:2]]
+    # A line restarts the article when it shares at least `threshold` of the larger token set with
+    # one of the first two lines, so at least that share of the head line's tokens; a token of a line
+    # is a substring of its text, so a line holding fewer of them needs no shingles of its own (most
+    # lines of most documents). Long tokens first: they are the ones an unrelated line lacks.
+    checks = [(k, sorted(head, key=len, reverse=True), len(head) - (threshold - 1e-9) * len(head))
+              for k, head in enumerate(heads) if len(head) >= 3]
+    starts = []
+    for p in range(min_lines, n - min_lines + 1):
+        text = texts[p]
+        for k, tokens, misses_allowed in checks:
+            if k >= p:
+                continue
+            misses = 0
+            for token in tokens:
+                if token not in text:
+                    misses += 1
+                    if misses > misses_allowed:
+                        break
+            else:
+                break  # enough of head k's tokens are there: compare the shingles
+        else:
+            continue
+        line_set = _shingles_of(text)
+        if any(overlap(heads[k], line_set) >= threshold for k in range(min(2, p))):
+            starts.append(p)
     if not starts:
         return None
+    sets = heads + [_shingles_of(text) for text in texts[2:]]
     sim = [[overlap(sets[a], sets[b]) if a < b else 0.0 for b in range(n)] for a in range(n)]
     langs = [base_lang(line_langs[i]) for i in content]
     best: Optional[tuple[float, int, list]] = None
