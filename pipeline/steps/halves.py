@@ -1100,7 +1100,10 @@ def find_repeated_copy(lines: Sequence[str], line_langs: Sequence[str], min_line
     if not starts:
         return None
     sets = heads + [_shingles_of(text) for text in texts[2:]]
-    sim = [[overlap(sets[a], sets[b]) if a < b else 0.0 for b in range(n)] for a in range(n)]
+    # the chains below compare lines before a start with lines from it on: only those pairs
+    first_start, last_start = starts[0], starts[-1]
+    sim = [[overlap(sets[a], sets[b]) if a < last_start and b >= first_start and a < b else 0.0
+            for b in range(n)] for a in range(n)]
     langs = [base_lang(line_langs[i]) for i in content]
     best: Optional[tuple[float, int, list]] = None
     for p in starts:
