@@ -570,7 +570,7 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
         start[:min(n - 1, _MAX_FREE_LEAD) + 1, 0] = 0.0
         start[0, :min(m - 1, _MAX_FREE_LEAD) + 1] = 0.0
     else:  # no cell is reachable
-        return _traced(start.tolist(), np.full((n + 1, m + 1), -1), [], None, ratio, anchors_a, anchors_b, weights)
+        return _traced(start.tolist(), np.full((n + 1, m + 1), -1), [], None, None, ratio, anchors_a, anchors_b, weights)
     if weights is None:
         weights = token_weights(anchors_a, anchors_b)
     if index is None:
@@ -670,7 +670,9 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
         open_row = np.array(row)
         open_row[~((open_row > unreached) & in_band[ii])] = -np.inf
         open_cells[(ii + pad) * width + pad:(ii + pad + 1) * width] = open_row
-    return _traced(best, came_from, kinds, logps, ratio, anchors_a, anchors_b, weights)
+    # a bead's match: the popcount sum where its shared tokens have one weight (None: look it up)
+    exact_match = np.where((groups_met > 1), np.nan, match)
+    return _traced(best, came_from, kinds, logps, exact_match, ratio, anchors_a, anchors_b, weights)
 
 
 def best_end(best: list[list[float]]) -> tuple[float, int, int]:
@@ -681,12 +683,13 @@ def best_end(best: list[list[float]]) -> tuple[float, int, int]:
     return max(ends, key=lambda e: (e[0], -abs(e[1] - n) - abs(e[2] - m)))
 
 
-def _traced(best: list[list[float]], came_from: np.ndarray, kinds: list, logps, ratio: float,
+def _traced(best: list[list[float]], came_from: np.ndarray, kinds: list, logps, matches, ratio: float,
             anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset], weights) -> Alignment:
     """The alignment ending in best_end, walking back the kinds of step that reached each cell
-    (an index into `kinds`; len(kinds) for an unaligned B line). A bead's match is recomputed by
-    _match_score, which gives what the recurrence adds (and its type: 0 when both sides have
-    anchors but share none, 0.0 when one side has none)."""
+    (an index into `kinds`; len(kinds) for an unaligned B line). A bead's match is what the
+    recurrence adds, with _match_score's type: 0 when both sides have anchors but share none, 0.0
+    when one side has none; `matches` holds it per kind and start cell, NaN where it takes
+    _match_score (shared tokens of several weights)."""
     total, i, j = best_end(best)
     steps = came_from.tolist()
     beads: list[Bead] = []
@@ -695,7 +698,12 @@ def _traced(best: list[list[float]], came_from: np.ndarray, kinds: list, logps, 
         da, db = kinds[k] if k < len(kinds) else (0, 1)
         pi, pj = i - da, j - db
         if da and db:
-            match = _match_score(frozenset().union(*anchors_a[pi:i]), frozenset().union(*anchors_b[pj:j]), weights)
+            match = float(matches[k, pi, pj])
+            if math.isnan(match):
+                match = _match_score(frozenset().union(*anchors_a[pi:i]), frozenset().union(*anchors_b[pj:j]),
+                                     weights)
+            elif not match and any(anchors_a[pi:i]) and any(anchors_b[pj:j]):
+                match = 0  # sum() of no shared token
             beads.append(Bead(tuple(range(pi, i)), tuple(range(pj, j)), float(logps[k, pi, pj]), match))
         i, j = pi, pj
     beads.reverse()
