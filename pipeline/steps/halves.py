@@ -617,12 +617,15 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
     # order: at most a few units in the last place from _match_score, so a cell looks it up only when
     # such a bead is within _NEAR of its best.
     terms[2, :, pad:, pad:] = (groups_met > 1) & needed
-    logp_terms, match_terms, mixed_terms = terms[0].ravel(), terms[1].ravel(), terms[2].ravel()
-    mixed_rows = terms[2].any(axis=(0, 2))
+    # [ii, k, jj]: where the bead of kind k that ends at (ii, jj) starts, and its terms
+    from_cell = (((pad - da_of) * width + pad - db_of)[None, :, None] + np.arange(m + 1)[None, None, :]
+                 + (np.arange(n + 1) * width)[:, None, None])
+    from_term = from_cell + (np.arange(len(kinds)) * height * width)[None, :, None]
+    logp_in, match_in = terms[0].ravel()[from_term], terms[1].ravel()[from_term]
+    mixed_in = terms[2].ravel()[from_term] > 0
+    mixed_rows = mixed_in.any(axis=(1, 2))
     unions_a: dict = {}  # (start, span) -> union of the anchor sets, as _match_score's callers build it
     unions_b: dict = {}
-    from_cell = ((pad - da_of) * width + pad - db_of)[:, None] + np.arange(m + 1)[None, :]
-    from_term = from_cell + (np.arange(len(kinds)) * height * width)[:, None]
     best = start.tolist()
     came_from = np.full((n + 1, m + 1), -1)  # index into kinds; len(kinds) for an unaligned B line
     cols = np.arange(m + 1)
@@ -630,16 +633,15 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
     for ii in range(n + 1):
         row = best[ii]
         if ii:
-            at = ii * width
-            scores = open_cells[from_cell + at]
+            scores = open_cells[from_cell[ii]]
             scores += priors
-            scores += logp_terms[from_term + at]
+            scores += logp_in[ii]
             scores += rewards
-            scores += match_terms[from_term + at]
+            scores += match_in[ii]
             top = scores.argmax(axis=0)
             top_score = scores[top, cols]
-            if mixed_rows[ii:ii + pad].any():  # a mixed bead starts in a row this one is reached from
-                near = (mixed_terms[from_term + at] > 0) & (scores >= top_score - _NEAR) & (scores > -np.inf)
+            if mixed_rows[ii]:
+                near = mixed_in[ii] & (scores >= top_score - _NEAR) & (scores > -np.inf)
                 if near.any():
                     for k, jj in np.argwhere(near).tolist():
                         da, db = kinds[k]
@@ -650,8 +652,8 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
                         ub = unions_b.get((j, db))
                         if ub is None:
                             ub = unions_b[j, db] = frozenset().union(*anchors_b[j:jj])
-                        scores[k, jj] = (float(open_cells[from_cell[k, jj] + at]) + float(priors[k, 0])
-                                         + float(logp_terms[from_term[k, jj] + at]) + float(rewards[k, 0])
+                        scores[k, jj] = (float(open_cells[from_cell[ii, k, jj]]) + float(priors[k, 0])
+                                         + float(logp_in[ii, k, jj]) + float(rewards[k, 0])
                                          + match_weight * _match_score(ua, ub, weights))
                     top = scores.argmax(axis=0)
                     top_score = scores[top, cols]
@@ -668,9 +670,9 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
                     came_from[ii, jj] = len(kinds)
         best[ii] = row
         open_row = np.array(row)
-        open_row[~((open_row > unreached) & in_band[ii])] = -np.inf
-        open_cells[(ii + pad) * width + pad:(ii + pad + 1) * width] = open_row
-    # a bead's match: the popcount sum where its shared tokens have one weight (None: look it up)
+        open_cells[(ii + pad) * width + pad:(ii + pad + 1) * width] = np.where(
+            (open_row > unreached) & in_band[ii], open_row, -np.inf)
+    # a bead's match: the popcount sum where its shared tokens have one weight (NaN: look it up)
     exact_match = np.where((groups_met > 1), np.nan, match)
     return _traced(best, came_from, kinds, logps, exact_match, ratio, anchors_a, anchors_b, weights)
 
