@@ -22,6 +22,7 @@ anchors); `original_side` guesses which half is the source for `keep: original`.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import unicodedata
@@ -450,7 +451,8 @@ class _SharedAnchors:
             start = len(self.column)
             for token in tokens:
                 self.column[token] = len(self.column)
-            self.groups.append((start, len(self.column), np.array([sum([w] * c) for c in range(len(tokens) + 1)])))
+            # sum([w] * c) for every count c: the same running sum, one addition at a time
+            self.groups.append((start, len(self.column), np.array([0.0, *itertools.accumulate([w] * len(tokens))])))
 
     def span_words(self, anchors: Sequence[frozenset], spans: Sequence[int]) -> list[np.ndarray]:
         """Per weight group, an array [k, i] = the shared tokens of the union of anchors[i:i + spans[k]]
