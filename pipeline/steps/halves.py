@@ -1069,29 +1069,18 @@ def _monotone_matches(sim, rows: range, cols: range, threshold: float) -> list[t
     return chain
 
 
-def find_repeated_copy(lines: Sequence[str], line_langs: Sequence[str], min_lines: int = 2,
-                       threshold: float = 0.4, min_share: float = 0.6) -> Optional[RepeatedFound]:
-    """The split of a document into two copies of one article in the same language, or None.
+def restart_lines(texts: Sequence[str], heads: Sequence[frozenset], min_lines: int, threshold: float) -> list[int]:
+    """Positions p (min_lines <= p <= n - min_lines) whose line restarts the article: its shingles
+    overlap those of one of the first two lines (`heads`, for k < p) by at least `threshold`.
 
-    The second copy must restart the article (its first line resembles one of the first two lines),
-    the two copies' lines must correspond in order for at least `min_share` of the shorter copy,
-    and both copies must be in the same language. A sidebar that repeats a few headlines further
-    down a page does not restart the article and is left alone.
-    """
-    content = [i for i, line in enumerate(lines) if line.strip()]
-    n = len(content)
-    if n < 2 * min_lines:
-        return None
-    texts = [_shingle_text(lines[i]) for i in content]
-    heads = [_shingles_of(text) for text in texts[:2]]
-    # A line restarts the article when it shares at least `threshold` of the larger token set with
-    # one of the first two lines, so at least that share of the head line's tokens; a token of a line
-    # is a substring of its text, so a line holding fewer of them needs no shingles of its own (most
-    # lines of most documents). Long tokens first: they are the ones an unrelated line lacks.
+    Such a line shares at least `threshold` of the larger token set, so at least that share of the
+    head line's tokens; a token of a line is a substring of its text (`texts`: _shingle_text), so a
+    line holding fewer of them needs no shingles of its own (most lines of most documents). Long
+    tokens first: they are the ones an unrelated line lacks."""
     checks = [(k, sorted(head, key=len, reverse=True), len(head) - (threshold - 1e-9) * len(head))
               for k, head in enumerate(heads) if len(head) >= 3]
     starts = []
-    for p in range(min_lines, n - min_lines + 1):
+    for p in range(min_lines, len(texts) - min_lines + 1):
         text = texts[p]
         for k, tokens, misses_allowed in checks:
             if k >= p:
@@ -1109,6 +1098,25 @@ def find_repeated_copy(lines: Sequence[str], line_langs: Sequence[str], min_line
         line_set = _shingles_of(text)
         if any(overlap(heads[k], line_set) >= threshold for k in range(min(2, p))):
             starts.append(p)
+    return starts
+
+
+def find_repeated_copy(lines: Sequence[str], line_langs: Sequence[str], min_lines: int = 2,
+                       threshold: float = 0.4, min_share: float = 0.6) -> Optional[RepeatedFound]:
+    """The split of a document into two copies of one article in the same language, or None.
+
+    The second copy must restart the article (its first line resembles one of the first two lines),
+    the two copies' lines must correspond in order for at least `min_share` of the shorter copy,
+    and both copies must be in the same language. A sidebar that repeats a few headlines further
+    down a page does not restart the article and is left alone.
+    """
+    content = [i for i, line in enumerate(lines) if line.strip()]
+    n = len(content)
+    if n < 2 * min_lines:
+        return None
+    texts = [_shingle_text(lines[i]) for i in content]
+    heads = [_shingles_of(text) for text in texts[:2]]
+    starts = restart_lines(texts, heads, min_lines, threshold)
     if not starts:
         return None
     sets = heads + [_shingles_of(text) for text in texts[2:]]
