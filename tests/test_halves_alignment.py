@@ -113,3 +113,6 @@ def test_length_term_floor_starts_where_erfc_is_below_it():
     # _length_logps writes the floor without calling erfc from _ERFC_FLOOR_X on
     for k in range(2000):
         assert math.erfc(halves._ERFC_FLOOR_X + k * 0.01) < 1e-12
+    # ... and below _ERFC_ABOVE_FLOOR_X it takes log(erfc(x)) without comparing with the floor
+    for k in range(5041):
+        assert math.erfc(halves._ERFC_ABOVE_FLOOR_X - k * 0.001) > 1e-12

@@ -512,6 +512,8 @@ _LOG_FLOOR = math.log(1e-12)
 # erfc(x) < 1e-12 for every x from here on (erfc(5.0421) = 1e-12; the margin is far above erfc's
 # rounding error), so _bead_log_prob is the floor there without calling erfc
 _ERFC_FLOOR_X = 5.05
+# ... and erfc(x) > 1e-12 for every x below this (erfc(5.04) = 1.01e-12): log(erfc(x)) straight away
+_ERFC_ABOVE_FLOOR_X = 5.04
 _SQRT2 = math.sqrt(2.0)
 _NEAR = 1e-6  # far above the rounding differences of a sum in another order
 
@@ -526,9 +528,11 @@ def _length_logps(la: np.ndarray, lb: np.ndarray, ratio: float, needed: np.ndarr
     delta = (lb - la * ratio) / np.sqrt(np.maximum(mean, 1.0) * _VARIANCE * ratio)
     x = np.abs(delta) / _SQRT2
     out = np.full(x.shape, _LOG_FLOOR)
-    exact = needed & (x < _ERFC_FLOOR_X)
     erfc, log, floor = math.erfc, math.log, _LOG_FLOOR
-    out[exact] = [floor if p < 1e-12 else log(p) for p in map(erfc, x[exact].tolist())]
+    above = needed & (x < _ERFC_ABOVE_FLOOR_X)
+    out[above] = list(map(log, map(erfc, x[above].tolist())))
+    near = needed & (x >= _ERFC_ABOVE_FLOOR_X) & (x < _ERFC_FLOOR_X)
+    out[near] = [floor if p < 1e-12 else log(p) for p in map(erfc, x[near].tolist())]
     out[(la <= 0) & (lb <= 0)] = 0.0
     return out
 
