@@ -116,3 +116,12 @@ def test_length_term_floor_starts_where_erfc_is_below_it():
     # ... and below _ERFC_ABOVE_FLOOR_X it takes log(erfc(x)) without comparing with the floor
     for k in range(5041):
         assert math.erfc(halves._ERFC_ABOVE_FLOOR_X - k * 0.001) > 1e-12
+
+
+def test_popcount_of_words_and_its_byte_table_fallback_agree():
+    import numpy as np
+
+    words = np.random.RandomState(3).randint(0, 1 << 62, size=(4, 5, 3), dtype=np.uint64) * np.uint64(3)
+    expected = [[sum(bin(int(x)).count("1") for x in row) for row in block] for block in words]
+    assert halves._popcount_rows(words).tolist() == expected
+    assert halves._BYTE_POPCOUNT[words.view(np.uint8)].sum(axis=-1).tolist() == expected
