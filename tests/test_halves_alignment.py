@@ -1,6 +1,6 @@
-"""The alignment's fast inner loop (bit-mask matches, inlined length term) against the readable
-dynamic programme it replaced: the same beads, bead for bead, with the same floats. (The traceback,
-not part of what was optimised, is shared.)"""
+"""The alignment's array form (every bead's length term and match at once, the cells row by row)
+against the readable dynamic programme it replaced: the same beads, bead for bead, with the same
+floats. (The choice of the end cell is shared.)"""
 import math
 import random
 
@@ -43,10 +43,18 @@ def reference_alignment(lens_a, lens_b, anchors_a, anchors_b, ratio, match_weigh
                 if score > best[ii][jj]:
                     best[ii][jj] = score
                     back[ii][jj] = (i, j, logp, match)
-    return halves.trace_back(best, back, ratio)
+    total, i, j = halves.best_end(best)
+    beads = []
+    while back[i][j] is not None:
+        pi, pj, logp, match = back[i][j]
+        if i > pi and j > pj:
+            beads.append(halves.Bead(tuple(range(pi, i)), tuple(range(pj, j)), logp, match))
+        i, j = pi, pj
+    beads.reverse()
+    return Alignment(beads, ratio, total)
 
 
-def _random_case(rng: random.Random):
+def _random_case(rng: random.Random, max_lines: int = 14):
     kinds = ["n", "w", "k", "h", "d", "c"]
     vocabulary = [(rng.choice(kinds), f"t{k}") for k in range(rng.randint(1, 40))]
 
@@ -57,8 +65,8 @@ def _random_case(rng: random.Random):
                    for _ in range(count)]
         return lens, anchors
 
-    lens_a, anchors_a = side(rng.randint(1, 14))
-    lens_b, anchors_b = side(rng.randint(1, 14))
+    lens_a, anchors_a = side(rng.randint(1, max_lines))
+    lens_b, anchors_b = side(rng.randint(1, max_lines))
     return lens_a, lens_b, anchors_a, anchors_b, rng.uniform(0.8, 1.25)
 
 
@@ -73,6 +81,20 @@ def test_fast_alignment_equals_the_readable_one_on_random_halves():
         assert [type(b.match) for b in fast.beads] == [type(b.match) for b in slow.beads]
 
 
+def test_fast_alignment_equals_the_readable_one_on_long_halves_and_empty_ones():
+    # long halves: the band around the diagonal cuts cells off; an empty half: nothing to align
+    rng = random.Random(7)
+    for _ in range(20):
+        case = _random_case(rng, max_lines=60)
+        fast, slow = halves.align_halves(*case), reference_alignment(*case)
+        assert fast.beads == slow.beads and fast.score == slow.score
+    for lens_a, anchors_a in (([], []), ([120.0, 80.0], [frozenset({("n", "12")}), frozenset()])):
+        case = (lens_a, [], anchors_a, [], 1.0)
+        assert halves.align_halves(*case) == reference_alignment(*case)
+        case = ([], lens_a, [], anchors_a, 1.0)
+        assert halves.align_halves(*case) == reference_alignment(*case)
+
+
 def test_fast_alignment_equals_the_readable_one_on_a_real_pair():
     from tests.test_halves import ARTICLE_DE, ARTICLE_EN
 
@@ -85,3 +107,21 @@ def test_fast_alignment_equals_the_readable_one_on_a_real_pair():
     fast, slow = halves.align_halves(*case), reference_alignment(*case)
     assert fast.beads == slow.beads and fast.score == slow.score
     assert len(fast.beads) >= 4
+
+
+def test_length_term_floor_starts_where_erfc_is_below_it():
+    # _length_logps writes the floor without calling erfc from _ERFC_FLOOR_X on
+    for k in range(2000):
+        assert math.erfc(halves._ERFC_FLOOR_X + k * 0.01) < 1e-12
+    # ... and below _ERFC_ABOVE_FLOOR_X it takes log(erfc(x)) without comparing with the floor
+    for k in range(5041):
+        assert math.erfc(halves._ERFC_ABOVE_FLOOR_X - k * 0.001) > 1e-12
+
+
+def test_popcount_of_words_and_its_byte_table_fallback_agree():
+    import numpy as np
+
+    words = np.random.RandomState(3).randint(0, 1 << 62, size=(4, 5, 3), dtype=np.uint64) * np.uint64(3)
+    expected = [[sum(bin(int(x)).count("1") for x in row) for row in block] for block in words]
+    assert halves._popcount_rows(words).tolist() == expected
+    assert halves._BYTE_POPCOUNT[words.view(np.uint8)].sum(axis=-1).tolist() == expected

@@ -83,3 +83,31 @@ def gloss_keys(form: str) -> Optional[frozenset]:
         keys = frozenset(found) or None
     _KEYS_CACHE[form] = keys
     return keys
+
+
+_HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
+_UNSEEN = object()
+
+
+def text_gloss_keys(text: str) -> frozenset:
+    """English gloss keys of the Chinese words in `text`, by greedy longest match (headwords of 2-4
+    characters). Most tries miss: they read the memory of gloss_keys without a call."""
+    keys: set = set()
+    known = _KEYS_CACHE
+    for run in _HAN_RUN.findall(text):
+        i, end = 0, len(run)
+        while i < end:
+            for size in (4, 3, 2):
+                if i + size > end:
+                    continue
+                word = run[i:i + size]
+                glosses = known.get(word, _UNSEEN)
+                if glosses is _UNSEEN:
+                    glosses = gloss_keys(word)
+                if glosses is not None:
+                    keys.update(glosses)
+                    i += size
+                    break
+            else:
+                i += 1
+    return frozenset(keys)

@@ -107,10 +107,14 @@ def _units(text: str, word_ngram: int, char_ngram: int) -> tuple[str, object, in
     if text.isascii():  # NFKC leaves ASCII as it is; no letter of a script without spaces
         return "word", _WORD.findall(text.lower()), word_ngram
     folded = unicodedata.normalize("NFKC", text).casefold()
-    letters = _NOT_ALNUM.sub("", folded)
+    words = _WORD.findall(folded)
+    # the letters and digits: every \w character but "_", in order (the words joined)
+    letters = "".join(words)
+    if "_" in letters:
+        letters = letters.replace("_", "")
     if _no_space_share_of_letters(letters) >= CHAR_SCRIPT_SHARE:
         return "char", letters, char_ngram
-    return "word", _WORD.findall(folded), word_ngram
+    return "word", words, word_ngram
 
 
 def shingles(text: str, word_ngram: int = 5, char_ngram: int = 5) -> set[str]:
@@ -152,12 +156,16 @@ def shingle_hashes(text: str, word_ngram: int = 5, char_ngram: int = 5) -> np.nd
     if mode == "char":
         codes = np.frombuffer(units.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.uint64)
     else:
-        # each distinct word's CRC-32 once (news text repeats its words)
-        crc = {w: zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in set(units)}
-        codes = np.fromiter(map(crc.__getitem__, units), dtype=np.uint64, count=len(units))
+        # every word's UTF-8 from one encode (words hold no NUL), CRC-32s without a Python loop
+        encoded = "\x00".join(units).encode("utf-8", "surrogatepass").split(b"\x00")
+        codes = np.fromiter(map(zlib.crc32, encoded), dtype=np.uint64, count=len(units))
     n = min(n, len(codes), len(_NGRAM_WEIGHTS))
+    count = len(codes) - n + 1
     with np.errstate(over="ignore"):  # arithmetic mod 2**64 is intended
-        grams = (np.lib.stride_tricks.sliding_window_view(codes, n) * _NGRAM_WEIGHTS[:n]).sum(axis=1)
+        # the weighted sum over each window of n units, as n shifted vector products (exact: mod 2**64)
+        grams = codes[:count] * _NGRAM_WEIGHTS[0]
+        for k in range(1, n):
+            grams += codes[k:k + count] * _NGRAM_WEIGHTS[k]
         hashed = _mix64(grams + np.uint64(n)) >> np.uint64(32)
     hashed = np.sort(hashed.astype(np.uint32))
     if len(hashed) > 1:  # sorted unique values, as np.unique gives them (cheaper on short arrays)
@@ -193,12 +201,13 @@ class MinHasher:
         universal family on 32-bit keys that needs no modulo by a prime (about 2.5x faster)."""
         if len(hashes) == 0:
             return np.full(self.num_perm, MAX_HASH, dtype=np.uint32)
-        hv = hashes.astype(np.uint64)[:, None]
+        hv = hashes.astype(np.uint64)[None, :]
         with np.errstate(over="ignore"):  # wrap-around mod 2**64 is part of the hash family
-            permuted = hv * self._a
-            permuted += self._b
+            # one row per permutation: the minimum runs along contiguous memory (faster than down columns)
+            permuted = self._a[:, None] * hv
+            permuted += self._b[:, None]
         # >> 32 keeps the order, so it can follow the minimum (one pass less over the matrix)
-        return (permuted.min(axis=0) >> np.uint64(32)).astype(np.uint32)
+        return (permuted.min(axis=1) >> np.uint64(32)).astype(np.uint32)
 
     def band_keys(self, signature: np.ndarray) -> list[bytes]:
         """One key per band: band index (2 bytes) + a hash of the band's rows (little-endian,

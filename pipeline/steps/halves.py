@@ -21,6 +21,8 @@ anchors); `original_side` guesses which half is the source for `keep: original`.
 """
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import re
 import unicodedata
@@ -28,8 +30,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional, Sequence
 
+import numpy as np
+
 from pipeline.document import Document
-from pipeline.steps.cedict import gloss_keys
+from pipeline.steps.cedict import text_gloss_keys
 
 # ------------------------------------------------------------------------------------------------
 # Line features
@@ -108,8 +112,14 @@ def consonant_key(word: str) -> Optional[str]:
     return skeleton[:3] if len(skeleton) >= 3 else None
 
 
+_DENSE_CHAR = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+                         r"\uf900-\ufaff\uff66-\uff9f]")  # _HAN, _KANA and _HANGUL together
+
+
 def weighted_length(text: str) -> float:
     """Length in Latin-character equivalents (dense scripts weigh more per character)."""
+    if text.isascii() or not _DENSE_CHAR.search(text):  # most lines: the same float, no counting
+        return float(len(text))
     han = len(_HAN.findall(text))
     kana = len(_KANA.findall(text))
     hangul = len(_HANGUL.findall(text))
@@ -150,22 +160,31 @@ class LineFeatures:
     numbers: frozenset
     names: frozenset
     han: frozenset
-    words: frozenset = frozenset()  # folded 5-letter prefixes of longer alphabetic words (cognates)
+    long_words: frozenset = frozenset()  # alphabetic words of 6+ letters
     sounds: frozenset = frozenset()  # consonant keys of names: Latin names and katakana words
 
+    @functools.cached_property
+    def words(self) -> frozenset:
+        """Folded 5-letter prefixes of the long words (cognates; only alphabetic pairs use them)."""
+        return frozenset(_fold_word(w)[:_NAME_PREFIX] for w in self.long_words)
 
-def line_features(text: str) -> LineFeatures:
-    """What survives translation in one line: numbers, names, Han characters, long words, name sounds."""
+
+def line_features(text: str, length: Optional[float] = None) -> LineFeatures:
+    """What survives translation in one line: numbers, names, Han characters, long words, name sounds.
+    `length` is weighted_length(text) when the caller has it already."""
     norm = text if text.isascii() else unicodedata.normalize("NFKC", text)
     numbers = frozenset(k for k in (_number_key(m) for m in _NUMBER.findall(norm)) if k)
     cjk = bool(_CJK_WORDLESS.search(norm))
     names = set()
     name_words: list[str] = []
+    long_words = set()  # for cognates: alphabetic words of 6+ letters
     previous_end = 0
     for m in _WORD.finditer(norm):
         word = m.group()
         word_start = previous_end
         previous_end = m.end()
+        if len(word) >= 6 and not (cjk and _CJK_WORDLESS.search(word)):
+            long_words.add(word)
         if not cjk:
             if word[0].islower():  # neither an acronym nor a capitalised word: most words
                 continue
@@ -187,12 +206,11 @@ def line_features(text: str) -> LineFeatures:
             names.add(folded[:_NAME_PREFIX])
             name_words.append(word)
     han = frozenset(_HAN.findall(norm))
-    words = frozenset(_fold_word(w)[:_NAME_PREFIX] for w in _WORD.findall(norm)
-                      if len(w) >= 6 and not (cjk and _CJK_WORDLESS.search(w)))
     sounds = {consonant_key(katakana_romaji(w)) for w in _KATAKANA_WORD.findall(norm)}
     sounds |= {consonant_key(w) for w in name_words}
     sounds.discard(None)
-    return LineFeatures(weighted_length(text), numbers, frozenset(names), han, words, frozenset(sounds))
+    return LineFeatures(weighted_length(text) if length is None else length, numbers, frozenset(names), han,
+                        frozenset(long_words), frozenset(sounds))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -289,23 +307,9 @@ their them then there these they this those through under very were what when wh
 with would your year years told""".split())
 
 
-def chinese_gloss_keys(text: str) -> frozenset:
-    """English gloss keys (5-letter prefixes) of the Chinese words in `text`, by greedy longest match
-    (CC-CEDICT headwords of 2-4 characters)."""
-    keys: set = set()
-    for run in re.findall(r"[\u3400-\u9fff]+", text):
-        i = 0
-        while i < len(run):
-            for size in (4, 3, 2):
-                word = run[i:i + size]
-                glosses = gloss_keys(word) if len(word) == size else None
-                if glosses is not None:
-                    keys.update(glosses)
-                    i += size
-                    break
-            else:
-                i += 1
-    return frozenset(keys)
+# English gloss keys (5-letter prefixes) of the Chinese words in a text, by greedy longest match
+# (CC-CEDICT headwords of 2-4 characters)
+chinese_gloss_keys = text_gloss_keys
 
 
 def english_word_keys(text: str) -> frozenset:
@@ -368,23 +372,33 @@ def _weight(tokens: frozenset, weights: Optional[dict] = None) -> float:
     return sum(_TOKEN_WEIGHT.get(t[0], _SOFT_WEIGHT) for t in tokens)
 
 
-def anchor_cosine(a: frozenset, b: frozenset) -> float:
-    """Weighted cosine of two anchor sets: the share of what could match that does match."""
+def anchor_cosine(a: frozenset, b: frozenset, weights: Optional[dict] = None) -> float:
+    """Weighted cosine of two anchor sets: the share of what could match that does match.
+    `weights` (from token_weights) only makes it faster."""
     if not a or not b:
         return 0.0
-    return _match_score(a, b) / math.sqrt(_weight(a) * _weight(b))
+    return _match_score(a, b, weights) / math.sqrt(_weight(a, weights) * _weight(b, weights))
 
 
-def _mean_cosine(anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset], weights: dict) -> float:
-    """Mean anchor_cosine over all line pairs across the halves (each line's weight summed once)."""
+def _mean_cosine(anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset], weights: dict,
+                 pairs: Optional[np.ndarray] = None) -> float:
+    """Mean anchor_cosine over all line pairs across the halves (each line's weight summed once).
+    `pairs` (_SharedAnchors.pair_matches) saves computing the matches."""
     n = len(anchors_a) * len(anchors_b)
     if not n:
         return 0.0
-    sqrt = math.sqrt
-    weighted_b = [(b, _weight(b, weights)) for b in anchors_b if b]
     # pairs with an empty side are 0.0 and left out of the sum, which they would not change
-    cosines = [_match_score(a, b, weights) / sqrt(wa * wb)
-               for a, wa in ((a, _weight(a, weights)) for a in anchors_a if a) for b, wb in weighted_b]
+    rows = [i for i, a in enumerate(anchors_a) if a]
+    cols = [j for j, b in enumerate(anchors_b) if b]
+    if pairs is None:
+        sqrt = math.sqrt
+        weighted_b = [(anchors_b[j], _weight(anchors_b[j], weights)) for j in cols]
+        cosines = [_match_score(a, b, weights) / sqrt(wa * wb)
+                   for a, wa in ((anchors_a[i], _weight(anchors_a[i], weights)) for i in rows) for b, wb in weighted_b]
+    else:  # the same divisions on arrays; the sum in the same order
+        wa = np.array([_weight(anchors_a[i], weights) for i in rows])
+        wb = np.array([_weight(anchors_b[j], weights) for j in cols])
+        cosines = (pairs[np.ix_(rows, cols)] / np.sqrt(wa[:, None] * wb[None, :])).ravel().tolist()
     return sum(cosines) / n
 
 
@@ -413,170 +427,292 @@ class Alignment:
     score: float
 
 
-class _AnchorBits:
-    """Anchor sets as bit masks, so that most bead matches need no set operation.
+class _SharedAnchors:
+    """The anchor tokens found on both sides of a split, grouped by weight, for the alignment's match
+    table (tokens on one side only can never be shared by a bead, so they get no column).
 
-    Tokens of one weight get one contiguous range of bits. A bead's match is the sum of its shared
-    tokens' weights in set order (_match_score); when every shared token has the same weight, that
-    sum is the same whatever the order, so it is read off the popcount: no shared token gives 0,
-    c tokens of weight w give sum([w] * c). Only a mix of weights takes the set intersection, which
-    keeps every float as _match_score computes it.
+    A bead's match is the sum of its shared tokens' weights in set order (_match_score). When every
+    shared token has the same weight w, that sum is sum([w] * c) whatever the order, so it is read
+    off a per-group count: no shared token gives 0, c tokens give sum([w] * c). Only a mix of weights
+    takes the set intersection, which keeps every float as _match_score computes it.
+    Built once per split; the out-of-order alignments reuse it (the same sets, in another order).
     """
 
-    def __init__(self, weights: dict):
+    def __init__(self, anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset], weights: dict):
+        self.shared = shared = frozenset().union(*anchors_a) & frozenset().union(*anchors_b)
+        self._columns: dict = {}  # a line's anchor set -> its shared tokens' columns
         by_weight: dict[float, list] = {}
-        for token, w in weights.items():
-            by_weight.setdefault(w, []).append(token)
-        self.bit: dict = {}
-        # per weight: (1 << end bit, (1 << start bit) - 1, weight, {count: sum of count weights})
-        self.groups: list[tuple[int, int, float, dict]] = []
+        for token in shared:
+            by_weight.setdefault(weights[token], []).append(token)
+        self.column: dict = {}
+        # per weight: (first column, end column, {count: sum([w] * count)} as an array)
+        self.groups: list[tuple[int, int, np.ndarray]] = []
         for w, tokens in by_weight.items():
-            start = len(self.bit)
+            start = len(self.column)
             for token in tokens:
-                self.bit[token] = len(self.bit)
-            self.groups.append((1 << len(self.bit), (1 << start) - 1, w, {}))
+                self.column[token] = len(self.column)
+            # sum([w] * c) for every count c: the same running sum, one addition at a time
+            self.groups.append((start, len(self.column), np.array([0.0, *itertools.accumulate([w] * len(tokens))])))
 
-    def mask(self, tokens: frozenset) -> int:
-        bit = self.bit
-        m = 0
-        for token in tokens:
-            m |= 1 << bit[token]
-        return m
-
-    def span_masks(self, anchors: Sequence[frozenset], spans) -> dict[int, list[int]]:
-        """{d: [mask of the union of anchors[k:k + d] for every k]}."""
-        line = [self.mask(tokens) for tokens in anchors]
-        out = {}
-        for d in spans:
-            masks = []
-            for k in range(len(line) - d + 1):
-                m = 0
-                for x in line[k:k + d]:
-                    m |= x
-                masks.append(m)
-            out[d] = masks
+    def span_words(self, anchors: Sequence[frozenset], spans: Sequence[int]) -> list[np.ndarray]:
+        """Per weight group, an array [k, i] = the shared tokens of the union of anchors[i:i + spans[k]]
+        as bits in uint64 words (none where the span runs past the end, or is 0), so that the count
+        of a bead's shared tokens is a popcount of an AND."""
+        n = len(anchors)
+        line = np.zeros((n, len(self.column)), dtype=bool)
+        for k, tokens in enumerate(anchors):
+            cols = self._columns.get(tokens)
+            if cols is None:
+                column = self.column
+                cols = self._columns[tokens] = [column[t] for t in tokens & self.shared]
+            line[k, cols] = True
+        longest = max(spans)
+        out = []
+        for first, end, _sums in self.groups:
+            packed = np.packbits(line[:, first:end], axis=1)
+            words = np.zeros((n, -(-packed.shape[1] // 8) * 8), dtype=np.uint8)
+            words[:, :packed.shape[1]] = packed
+            words = words.view(np.uint64)
+            # by_span[d, i]: union over lines [i, i + d), built from the union over [i, i + d - 1)
+            by_span = np.zeros((longest + 1, n + 1, words.shape[1]), dtype=np.uint64)
+            by_span[1, :n] = words
+            for d in range(2, min(longest, n) + 1):
+                by_span[d, :n - d + 1] = by_span[d - 1, :n - d + 1] | words[d - 1:]
+            out.append(by_span[np.asarray(spans)])
         return out
+
+    def pair_matches(self, anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset],
+                     weights: dict) -> np.ndarray:
+        """_match_score(anchors_a[i], anchors_b[j], weights) for every pair of lines, the same floats:
+        popcounts where a pair's shared tokens have one weight, the set sum for a mix."""
+        n, m = len(anchors_a), len(anchors_b)
+        match = np.zeros((n, m))
+        groups_met = np.zeros((n, m), dtype=np.int64)
+        for (_first, _end, sums), words_a, words_b in zip(self.groups, self.span_words(anchors_a, [1]),
+                                                          self.span_words(anchors_b, [1])):
+            counts = _popcount_rows(words_a[0, :n, None, :] & words_b[0, None, :m, :])
+            match += sums[counts]
+            groups_met += counts > 0
+        for i, j in np.argwhere(groups_met > 1).tolist():
+            match[i, j] = _match_score(anchors_a[i], anchors_b[j], weights)
+        return match
+
+
+def _popcount_rows(words: np.ndarray) -> np.ndarray:
+    """Set bits per row of a uint64 matrix (np.bitwise_count where numpy has it, numpy >= 2)."""
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(words).sum(axis=-1, dtype=np.int64)
+    return _BYTE_POPCOUNT[words.view(np.uint8)].sum(axis=-1, dtype=np.int64)
+
+
+_BYTE_POPCOUNT = np.array([bin(b).count("1") for b in range(256)], dtype=np.int64)
+
+
+_LOG_FLOOR = math.log(1e-12)
+# erfc(x) < 1e-12 for every x from here on (erfc(5.0421) = 1e-12; the margin is far above erfc's
+# rounding error), so _bead_log_prob is the floor there without calling erfc
+_ERFC_FLOOR_X = 5.05
+# ... and erfc(x) > 1e-12 for every x below this (erfc(5.04) = 1.01e-12): log(erfc(x)) straight away
+_ERFC_ABOVE_FLOOR_X = 5.04
+_SQRT2 = math.sqrt(2.0)
+_NEAR = 1e-6  # far above the rounding differences of a sum in another order
+
+
+def _length_logps(la: np.ndarray, lb: np.ndarray, ratio: float, needed: np.ndarray) -> np.ndarray:
+    """_bead_log_prob(la[k, i], lb[k, j], ratio) for every bead kind k and cell (i, j) where `needed`,
+    the same floats: the arithmetic in numpy (the same IEEE operations in the same order), erfc and
+    log by `math` per value (numpy has no erfc, and its log may round the last bit differently), the
+    floor directly where erfc is surely below it. Cells not needed hold the floor."""
+    la, lb = la[:, :, None], lb[:, None, :]
+    mean = (la + lb / ratio) / 2.0
+    delta = (lb - la * ratio) / np.sqrt(np.maximum(mean, 1.0) * _VARIANCE * ratio)
+    x = np.abs(delta) / _SQRT2
+    out = np.full(x.shape, _LOG_FLOOR)
+    erfc, log, floor = math.erfc, math.log, _LOG_FLOOR
+    above = needed & (x < _ERFC_ABOVE_FLOOR_X)
+    out[above] = list(map(log, map(erfc, x[above].tolist())))
+    near = needed & (x >= _ERFC_ABOVE_FLOOR_X) & (x < _ERFC_FLOOR_X)
+    out[near] = [floor if p < 1e-12 else log(p) for p in map(erfc, x[near].tolist())]
+    out[(la <= 0) & (lb <= 0)] = 0.0
+    return out
+
+
+def _span_lengths(cum: np.ndarray, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(length of lines [i, i + d) for each span d and start i, whether i + d stays in the half)."""
+    n = len(cum) - 1
+    ends = np.arange(n + 1)[None, :] + spans[:, None]
+    inside = ends <= n
+    return np.where(inside, cum[np.minimum(ends, n)] - cum[None, :], 0.0), inside
 
 
 def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Sequence[frozenset],
                  anchors_b: Sequence[frozenset], ratio: float, match_weight: float = 2.0,
-                 weights: Optional[dict] = None, bits: Optional[_AnchorBits] = None) -> Alignment:
+                 weights: Optional[dict] = None, index: Optional[_SharedAnchors] = None) -> Alignment:
     """Best monotone bead alignment (dynamic programming over (i, j) = lines consumed on each side).
 
     Up to _MAX_FREE_LEAD lines may stay unaligned for free at the start of either half, and the rest
     of either half may stay unaligned for free at the end (a truncated translation). `weights`
-    (token_weights of the anchors) and `bits` (_AnchorBits of those) save building them again.
+    (token_weights of the anchors) and `index` (_SharedAnchors of those) save building them again.
 
-    The inner loop is the cost of the step on documents with a language switch, so it is written
-    out: the bead's Gale–Church term and anchor match inline, computed as _bead_log_prob and
-    _match_score compute them (same operations in the same order: the same floats, the same path).
+    This is the cost of the step on documents with a language switch, so it runs on whole arrays:
+    the Gale–Church term and the anchor match of every bead of every kind first, then the cells row by
+    row, each cell taking the best of its predecessors. Every score is the float the readable
+    recurrence computes (here + prior + logp + reward + match_weight * match, added in that order;
+    `tests/test_halves_alignment.py` compares the two), and ties go where it sends them: to the
+    predecessor met first in row-major order, a cell's starting value first.
     """
     n, m = len(lens_a), len(lens_b)
     neg = -1e18
     unreached = neg / 2
-    best = [[neg] * (m + 1) for _ in range(n + 1)]
-    back: list[list] = [[None] * (m + 1) for _ in range(n + 1)]
-    for i in range(min(n - 1, _MAX_FREE_LEAD) + 1):
-        for j in range(min(m - 1, _MAX_FREE_LEAD) + 1):
-            if i == 0 or j == 0:
-                best[i][j] = 0.0
     cum_a = [0.0]
     for x in lens_a:
         cum_a.append(cum_a[-1] + x)
     cum_b = [0.0]
     for x in lens_b:
         cum_b.append(cum_b[-1] + x)
-    spans = {d for bead in _BEADS for d in bead if d}
+    # cells reachable for free: the start, and up to _MAX_FREE_LEAD unaligned lines on either side
+    start = np.full((n + 1, m + 1), neg)
+    if n and m:
+        start[:min(n - 1, _MAX_FREE_LEAD) + 1, 0] = 0.0
+        start[0, :min(m - 1, _MAX_FREE_LEAD) + 1] = 0.0
+    else:  # no cell is reachable
+        return _traced(start.tolist(), np.full((n + 1, m + 1), -1), [], None, None, ratio, anchors_a, anchors_b, weights)
     if weights is None:
         weights = token_weights(anchors_a, anchors_b)
-    weight_of = weights.__getitem__
-    if bits is None:
-        bits = _AnchorBits(weights)
-    groups = bits.groups
-    masks_a = bits.span_masks(anchors_a, spans)
-    masks_b = bits.span_masks(anchors_b, spans)
-    unions_a: dict = {}  # (start, span) -> union of the anchor sets, for matches of mixed weights
-    unions_b: dict = {}
-    # (da, db, log prior, reward or None for a skip) in _BEADS order, which decides ties
-    kinds = [(da, db, prior, _BEAD_REWARD + _LINE_REWARD * (da + db - 2) if da and db else None)
-             for (da, db), prior in _BEADS.items()]
-    erfc, log, sqrt = math.erfc, math.log, math.sqrt
-    sqrt2 = math.sqrt(2.0)
-    variance = _VARIANCE
-    skip_penalty = _SKIP_PENALTY
-    # Only cells whose text positions (B scaled by the ratio) are within a band of each other: a
-    # dropped paragraph or a missing title shifts the path by its length, never by half the text.
+    if index is None:
+        index = _SharedAnchors(anchors_a, anchors_b, weights)
+    ca, cb = np.array(cum_a), np.array(cum_b)
+    # Only cells whose text positions (B scaled by the ratio) are within a band of each other lead
+    # anywhere: a dropped paragraph or a missing title shifts the path by its length, never by half
+    # the text.
     band = max(_MIN_BAND, _BAND_SHARE * max(cum_a[n], cum_b[m] / ratio))
-    for i in range(n + 1):
-        best_i = best[i]
-        ca = cum_a[i]
-        for j in range(m + 1):
-            here = best_i[j]
-            if here <= unreached or abs(ca - cum_b[j] / ratio) > band:
-                continue
-            cb = cum_b[j]
-            for da, db, prior, reward in kinds:
-                ii, jj = i + da, j + db
-                if ii > n or jj > m:
-                    continue
-                if reward is not None:
-                    la, lb = cum_a[ii] - ca, cum_b[jj] - cb
-                    if la <= 0 and lb <= 0:  # _bead_log_prob
-                        logp = 0.0
-                    else:
-                        mean = (la + lb / ratio) / 2.0
-                        delta = (lb - la * ratio) / sqrt((1.0 if 1.0 > mean else mean) * variance * ratio)
-                        p = erfc(abs(delta) / sqrt2)
-                        logp = log(1e-12 if 1e-12 > p else p)
-                    # _match_score(union_a[da][i], union_b[db][j]), see _AnchorBits
-                    ma, mb = masks_a[da][i], masks_b[db][j]
-                    if ma and mb:
-                        shared = ma & mb
-                        if not shared:
-                            match = 0  # sum() of nothing, as _match_score gives
-                        else:
-                            match = None
-                            for limit, below, w, sums in groups:
-                                if shared < limit:  # the highest shared bit is in this group
-                                    if not shared & below:  # ... and so is the lowest
-                                        c = shared.bit_count()
-                                        match = sums.get(c)
-                                        if match is None:
-                                            match = sums[c] = sum([w] * c)
-                                    break
-                            if match is None:
-                                # the unions built as _match_score's callers build them, once each
-                                ua = unions_a.get((i, da))
-                                if ua is None:
-                                    ua = unions_a[i, da] = frozenset().union(*anchors_a[i:ii])
-                                ub = unions_b.get((j, db))
-                                if ub is None:
-                                    ub = unions_b[j, db] = frozenset().union(*anchors_b[j:jj])
-                                match = sum(map(weight_of, ua & ub))
-                    else:
-                        match = 0.0
-                    # a reward per bead so that aligning a plausible pair beats leaving lines unaligned
-                    score = here + prior + logp + reward + match_weight * match
-                else:
-                    logp, match = 0.0, 0.0
-                    score = here + prior - skip_penalty
-                if score > best[ii][jj]:
-                    best[ii][jj] = score
-                    back[ii][jj] = (i, j, logp, match)
-    return trace_back(best, back, ratio)
+    in_band = np.abs(ca[:, None] - cb[None, :] / ratio) <= band
+
+    # The terms of the bead of each kind (da, db) that starts at each cell (i, j): kinds in the order
+    # a cell meets its predecessors (by row, then by column). An unaligned B line, (0, 1), comes
+    # from the same row and is added one cell after another below.
+    kinds = sorted(((da, db) for da, db in _BEADS if da), key=lambda k: (-k[0], -k[1]))
+    da_of, db_of = np.array([k[0] for k in kinds]), np.array([k[1] for k in kinds])
+    la, fits_a = _span_lengths(ca, da_of)
+    lb, fits_b = _span_lengths(cb, db_of)
+    beads = (db_of > 0)[:, None, None]  # not a skipped A line
+    needed = in_band[None] & fits_a[:, :, None] & fits_b[:, None, :] & beads
+    logps = np.where(beads, _length_logps(la, lb, ratio, needed), -_SKIP_PENALTY)
+    # anchor matches: per weight group a popcount of the shared bits, the set sum only for a mix
+    match = np.zeros(logps.shape)
+    groups_met = np.zeros(logps.shape, dtype=np.int64)
+    groups = zip(index.groups, index.span_words(anchors_a, da_of), index.span_words(anchors_b, db_of))
+    for (_first, _end, sums), words_a, words_b in groups:
+        counts = _popcount_rows(words_a[:, :, None, :] & words_b[:, None, :, :])
+        match += sums[counts]
+        groups_met += counts > 0
+    matches = np.where(beads, match_weight * match, 0.0)
+    priors = np.array([[_BEADS[k]] for k in kinds])
+    rewards = np.array([[_BEAD_REWARD + _LINE_REWARD * (da + db - 2) if db else 0.0] for da, db in kinds])
+
+    # The DP, row by row: every predecessor in an earlier row at once (best first, earliest on a tie),
+    # then the unaligned B lines of this row, one after another. Cells are stored with `pad` rows and
+    # columns of nothing before them, so that every predecessor has an address.
+    pad = max(max(bead) for bead in _BEADS)
+    height, width = n + 1 + pad, m + 1 + pad
+    open_cells = np.full(height * width, -np.inf)  # scores of the cells a bead may start from
+    terms = np.zeros((3, len(kinds), height, width))
+    terms[0, :, pad:, pad:] = logps
+    terms[1, :, pad:, pad:] = matches
+    # A bead whose shared tokens have several weights holds the sum by weight group, not in set
+    # order: at most a few units in the last place from _match_score, so a cell looks it up only when
+    # such a bead is within _NEAR of its best.
+    terms[2, :, pad:, pad:] = (groups_met > 1) & needed
+    # [ii, k, jj]: where the bead of kind k that ends at (ii, jj) starts, and its terms
+    from_cell = (((pad - da_of) * width + pad - db_of)[None, :, None] + np.arange(m + 1)[None, None, :]
+                 + (np.arange(n + 1) * width)[:, None, None])
+    from_term = from_cell + (np.arange(len(kinds)) * height * width)[None, :, None]
+    logp_in, match_in = terms[0].ravel()[from_term], terms[1].ravel()[from_term]
+    mixed_in = terms[2].ravel()[from_term] > 0
+    mixed_rows = mixed_in.any(axis=(1, 2))
+    unions_a: dict = {}  # (start, span) -> union of the anchor sets, as _match_score's callers build it
+    unions_b: dict = {}
+    best = start.tolist()
+    came_from = np.full((n + 1, m + 1), -1)  # index into kinds; len(kinds) for an unaligned B line
+    cols = np.arange(m + 1)
+    skip_b = _BEADS[0, 1]
+    for ii in range(n + 1):
+        row = best[ii]
+        if ii:
+            scores = open_cells[from_cell[ii]]
+            scores += priors
+            scores += logp_in[ii]
+            scores += rewards
+            scores += match_in[ii]
+            top = scores.argmax(axis=0)
+            top_score = scores[top, cols]
+            if mixed_rows[ii]:
+                near = mixed_in[ii] & (scores >= top_score - _NEAR) & (scores > -np.inf)
+                if near.any():
+                    for k, jj in np.argwhere(near).tolist():
+                        da, db = kinds[k]
+                        i, j = ii - da, jj - db
+                        ua = unions_a.get((i, da))
+                        if ua is None:
+                            ua = unions_a[i, da] = frozenset().union(*anchors_a[i:ii])
+                        ub = unions_b.get((j, db))
+                        if ub is None:
+                            ub = unions_b[j, db] = frozenset().union(*anchors_b[j:jj])
+                        scores[k, jj] = (float(open_cells[from_cell[ii, k, jj]]) + float(priors[k, 0])
+                                         + float(logp_in[ii, k, jj]) + float(rewards[k, 0])
+                                         + match_weight * _match_score(ua, ub, weights))
+                    top = scores.argmax(axis=0)
+                    top_score = scores[top, cols]
+            better = top_score > start[ii]
+            row = np.where(better, top_score, start[ii]).tolist()
+            came_from[ii, better] = top[better]
+        band_row = in_band[ii].tolist()
+        for jj in range(1, m + 1):
+            here = row[jj - 1]
+            if here > unreached and band_row[jj - 1]:
+                score = here + skip_b - _SKIP_PENALTY
+                if score > row[jj]:
+                    row[jj] = score
+                    came_from[ii, jj] = len(kinds)
+        best[ii] = row
+        open_row = np.array(row)
+        open_cells[(ii + pad) * width + pad:(ii + pad + 1) * width] = np.where(
+            (open_row > unreached) & in_band[ii], open_row, -np.inf)
+    # a bead's match: the popcount sum where its shared tokens have one weight (NaN: look it up)
+    exact_match = np.where((groups_met > 1), np.nan, match)
+    return _traced(best, came_from, kinds, logps, exact_match, ratio, anchors_a, anchors_b, weights)
 
 
-def trace_back(best: list[list[float]], back: list[list], ratio: float) -> Alignment:
-    """The alignment ending in the best cell of the last row or column (free trailing lines), from
-    the filled score and back-pointer tables of align_halves."""
+def best_end(best: list[list[float]]) -> tuple[float, int, int]:
+    """(score, i, j) of the best cell of the last row or column (the rest of a half may stay
+    unaligned: a truncated translation); on a tie the one nearest the corner."""
     n, m = len(best) - 1, len(best[0]) - 1
     ends = [(best[n][j], n, j) for j in range(m + 1)] + [(best[i][m], i, m) for i in range(n + 1)]
-    total, i, j = max(ends, key=lambda e: (e[0], -abs(e[1] - n) - abs(e[2] - m)))
+    return max(ends, key=lambda e: (e[0], -abs(e[1] - n) - abs(e[2] - m)))
+
+
+def _traced(best: list[list[float]], came_from: np.ndarray, kinds: list, logps, matches, ratio: float,
+            anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset], weights) -> Alignment:
+    """The alignment ending in best_end, walking back the kinds of step that reached each cell
+    (an index into `kinds`; len(kinds) for an unaligned B line). A bead's match is what the
+    recurrence adds, with _match_score's type: 0 when both sides have anchors but share none, 0.0
+    when one side has none; `matches` holds it per kind and start cell, NaN where it takes
+    _match_score (shared tokens of several weights)."""
+    total, i, j = best_end(best)
+    steps = came_from.tolist()
     beads: list[Bead] = []
-    while back[i][j] is not None:
-        pi, pj, logp, match = back[i][j]
-        if i > pi and j > pj:
-            beads.append(Bead(tuple(range(pi, i)), tuple(range(pj, j)), logp, match))
+    while steps[i][j] >= 0:
+        k = steps[i][j]
+        da, db = kinds[k] if k < len(kinds) else (0, 1)
+        pi, pj = i - da, j - db
+        if da and db:
+            match = float(matches[k, pi, pj])
+            if math.isnan(match):
+                match = _match_score(frozenset().union(*anchors_a[pi:i]), frozenset().union(*anchors_b[pj:j]),
+                                     weights)
+            elif not match and any(anchors_a[pi:i]) and any(anchors_b[pj:j]):
+                match = 0  # sum() of no shared token
+            beads.append(Bead(tuple(range(pi, i)), tuple(range(pj, j)), float(logps[k, pi, pj]), match))
         i, j = pi, pj
     beads.reverse()
     return Alignment(beads, ratio, total)
@@ -630,7 +766,8 @@ class HalvesEvidence:
 
 
 def pair_contrast(anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset],
-                  aligned: Sequence[tuple[int, int]], weights: Optional[dict] = None) -> float:
+                  aligned: Sequence[tuple[int, int]], weights: Optional[dict] = None,
+                  pairs: Optional[np.ndarray] = None) -> float:
     """z-score of the mean anchor match over the aligned line pairs against all line pairs.
 
     Translations share their names, numbers and glosses paragraph by paragraph; two articles on
@@ -640,7 +777,10 @@ def pair_contrast(anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset]
     n, m = len(anchors_a), len(anchors_b)
     if not aligned or n * m < 2:
         return 0.0
-    scores = [[_match_score(a, b, weights) for b in anchors_b] for a in anchors_a]
+    if pairs is None:
+        scores = [[_match_score(a, b, weights) for b in anchors_b] for a in anchors_a]
+    else:  # _SharedAnchors.pair_matches: the same values
+        scores = pairs.tolist()
     flat = [x for row in scores for x in row]
     mean = sum(flat) / len(flat)
     var = sum((x - mean) ** 2 for x in flat) / len(flat)
@@ -652,7 +792,7 @@ def pair_contrast(anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset]
 
 
 def shuffled_match(lens_a, lens_b, anchors_a, anchors_b, ratio: float, weights: Optional[dict] = None,
-                   bits: Optional[_AnchorBits] = None) -> float:
+                   index: Optional[_SharedAnchors] = None) -> float:
     """Anchor match of the best alignment when the second half's lines are put out of order.
 
     The null hypothesis for "the halves say the same thing in the same order": two articles on one
@@ -664,7 +804,7 @@ def shuffled_match(lens_a, lens_b, anchors_a, anchors_b, ratio: float, weights: 
     best = 0.0
     for order in (list(range(m - 1, -1, -1)), [(k + m // 2) % m for k in range(m)]):
         alignment = align_halves(lens_a, [lens_b[k] for k in order], anchors_a,
-                                 [anchors_b[k] for k in order], ratio, weights=weights, bits=bits)
+                                 [anchors_b[k] for k in order], ratio, weights=weights, index=index)
         best = max(best, sum(b.match for b in alignment.beads))
     return best
 
@@ -698,7 +838,7 @@ class HalvesFound:
     evidence: HalvesEvidence
     first_lines: list[int] = field(default_factory=list)  # content lines of each half
     second_lines: list[int] = field(default_factory=list)
-    # what align_halves was given (per-line lengths and anchors, ratio, token weights and bits), for the
+    # what align_halves was given (per-line lengths and anchors, ratio, token weights and shared-anchor index), for the
     # out-of-order check
     alignment_inputs: tuple = field(default=(), repr=False)
 
@@ -709,8 +849,12 @@ def bead_score(bead: Bead, anchors_a: Sequence[frozenset], anchors_b: Sequence[f
     sides that share none is halved."""
     sa = frozenset().union(*(anchors_a[i] for i in bead.a))
     sb = frozenset().union(*(anchors_b[j] for j in bead.b))
-    cosine = anchor_cosine(sa, sb)
-    score = 0.6 * math.exp(bead.length_logp) + 0.4 * min(1.0, 2.0 * cosine)
+    return _bead_score(bead.length_logp, sa, sb, anchor_cosine(sa, sb))
+
+
+def _bead_score(length_logp: float, sa: frozenset, sb: frozenset, cosine: float) -> float:
+    """bead_score from the bead's anchor unions and their cosine."""
+    score = 0.6 * math.exp(length_logp) + 0.4 * min(1.0, 2.0 * cosine)
     strong_a = {t for t in sa if t[0] in ("n", "w")}
     strong_b = {t for t in sb if t[0] in ("n", "w")}
     if strong_a and strong_b and not strong_a & strong_b:
@@ -744,29 +888,31 @@ def evaluate_split(lines: Sequence[str], content: Sequence[int], position: int, 
     anchors_b = anchor_sets(texts_b, feats_b, second_lang, first_lang)
     ratio = _estimate_ratio(sum(lens_a), sum(lens_b))
     weights = token_weights(anchors_a, anchors_b)
-    bits = _AnchorBits(weights)
-    alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, ratio, weights=weights, bits=bits)
+    index = _SharedAnchors(anchors_a, anchors_b, weights)
+    alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, ratio, weights=weights, index=index)
     # a truncated half skews the document-wide ratio: re-estimate it on what was aligned
     la = sum(lens_a[i] for b in alignment.beads for i in b.a)
     lb = sum(lens_b[j] for b in alignment.beads for j in b.b)
     if la > 0 and lb > 0:
         refined = _estimate_ratio(la, lb)
         if abs(math.log(refined / ratio)) > 0.05:
-            alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, refined, weights=weights, bits=bits)
+            alignment = align_halves(lens_a, lens_b, anchors_a, anchors_b, refined, weights=weights, index=index)
     strong_a = [frozenset(t for t in s if t[0] in ("n", "w")) for s in anchors_a]
     strong_b = [frozenset(t for t in s if t[0] in ("n", "w")) for s in anchors_b]
     evidence = collect_evidence(alignment, strong_a, strong_b)
-    beads, pairs, local_pairs = [], [], []
+    beads, pairs, local_pairs, bead_cos = [], [], [], []
     for bead in alignment.beads:
+        sa = frozenset().union(*(anchors_a[i] for i in bead.a))
+        sb = frozenset().union(*(anchors_b[j] for j in bead.b))
+        bead_cos.append(anchor_cosine(sa, sb, weights))
         beads.append(([idx_a[i] for i in bead.a], [idx_b[j] for j in bead.b],
-                      round(bead_score(bead, anchors_a, anchors_b), 4)))
+                      round(_bead_score(bead.length_logp, sa, sb, bead_cos[-1]), 4)))
         inside = bead_line_pairs(bead, lens_a, lens_b)
         local_pairs.extend(inside)
         pairs.extend((idx_a[i], idx_b[j]) for i, j in inside)
-    evidence.contrast = round(pair_contrast(anchors_a, anchors_b, local_pairs, weights), 3)
+    line_pairs = index.pair_matches(anchors_a, anchors_b, weights)
+    evidence.contrast = round(pair_contrast(anchors_a, anchors_b, local_pairs, weights, line_pairs), 3)
     evidence.matched = round(sum(b.match for b in alignment.beads), 3)
-    bead_cos = [anchor_cosine(frozenset().union(*(anchors_a[i] for i in b.a)),
-                              frozenset().union(*(anchors_b[j] for j in b.b))) for b in alignment.beads]
     evidence.cosine_aligned = round(sum(bead_cos) / len(bead_cos), 4) if bead_cos else 0.0
     both = union = 0
     for b in alignment.beads:
@@ -776,9 +922,9 @@ def evaluate_split(lines: Sequence[str], content: Sequence[int], position: int, 
         union += len(na | nb)
     # a translation keeps its numbers paragraph by paragraph; another article has its own
     evidence.number_agreement = round(both / union, 4) if union else 0.5
-    evidence.cosine_any = round(_mean_cosine(anchors_a, anchors_b, weights), 4)
+    evidence.cosine_any = round(_mean_cosine(anchors_a, anchors_b, weights, line_pairs), 4)
     found = HalvesFound(idx_b[0], first_lang, second_lang, beads, pairs, evidence, idx_a, idx_b)
-    found.alignment_inputs = (lens_a, lens_b, anchors_a, anchors_b, alignment.ratio, weights, bits)
+    found.alignment_inputs = (lens_a, lens_b, anchors_a, anchors_b, alignment.ratio, weights, index)
     return found
 
 
@@ -842,7 +988,7 @@ def find_translated_halves(lines: Sequence[str], line_langs: Sequence[str], min_
     candidates = candidate_splits(langs, lengths, min_lines=min_lines)
     if not candidates:
         return None
-    feats = [line_features(lines[i]) for i in content]
+    feats = [line_features(lines[i], length) for i, length in zip(content, lengths)]
     best: Optional[HalvesFound] = None
     for cand in candidates:
         # a stray paragraph in the other language (MT residue, a quote) is tolerated, one per ten lines
@@ -869,10 +1015,17 @@ def find_translated_halves(lines: Sequence[str], line_langs: Sequence[str], min_
 # The same article twice in the same language
 # ------------------------------------------------------------------------------------------------
 
+def _shingle_text(text: str) -> str:
+    """The text shingles are taken from: NFKC (which leaves ASCII as it is), lower case."""
+    return text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).lower()
+
+
 def shingles(text: str) -> frozenset:
     """Words (lower case) of alphabetic text and character bigrams of CJK text."""
-    # NFKC leaves ASCII as it is
-    norm = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).lower()
+    return _shingles_of(_shingle_text(text))
+
+
+def _shingles_of(norm: str) -> frozenset:
     if not _CJK_WORDLESS.search(norm):  # most lines: no per-word check, no CJK runs
         return frozenset(w for w in _WORD.findall(norm) if len(w) >= 3)
     tokens = {w for w in _WORD.findall(norm) if not _CJK_WORDLESS.search(w) and len(w) >= 3}
@@ -920,6 +1073,38 @@ def _monotone_matches(sim, rows: range, cols: range, threshold: float) -> list[t
     return chain
 
 
+def restart_lines(texts: Sequence[str], heads: Sequence[frozenset], min_lines: int, threshold: float) -> list[int]:
+    """Positions p (min_lines <= p <= n - min_lines) whose line restarts the article: its shingles
+    overlap those of one of the first two lines (`heads`, for k < p) by at least `threshold`.
+
+    Such a line shares at least `threshold` of the larger token set, so at least that share of the
+    head line's tokens; a token of a line is a substring of its text (`texts`: _shingle_text), so a
+    line holding fewer of them needs no shingles of its own (most lines of most documents). Long
+    tokens first: they are the ones an unrelated line lacks."""
+    checks = [(k, sorted(head, key=len, reverse=True), len(head) - (threshold - 1e-9) * len(head))
+              for k, head in enumerate(heads) if len(head) >= 3]
+    starts = []
+    for p in range(min_lines, len(texts) - min_lines + 1):
+        text = texts[p]
+        for k, tokens, misses_allowed in checks:
+            if k >= p:
+                continue
+            misses = 0
+            for token in tokens:
+                if token not in text:
+                    misses += 1
+                    if misses > misses_allowed:
+                        break
+            else:
+                break  # enough of head k's tokens are there: compare the shingles
+        else:
+            continue
+        line_set = _shingles_of(text)
+        if any(overlap(heads[k], line_set) >= threshold for k in range(min(2, p))):
+            starts.append(p)
+    return starts
+
+
 def find_repeated_copy(lines: Sequence[str], line_langs: Sequence[str], min_lines: int = 2,
                        threshold: float = 0.4, min_share: float = 0.6) -> Optional[RepeatedFound]:
     """The split of a document into two copies of one article in the same language, or None.
@@ -933,12 +1118,16 @@ def find_repeated_copy(lines: Sequence[str], line_langs: Sequence[str], min_line
     n = len(content)
     if n < 2 * min_lines:
         return None
-    sets = [shingles(lines[i]) for i in content]
-    starts = [p for p in range(min_lines, n - min_lines + 1)
-              if any(overlap(sets[k], sets[p]) >= threshold for k in range(min(2, p)))]
+    texts = [_shingle_text(lines[i]) for i in content]
+    heads = [_shingles_of(text) for text in texts[:2]]
+    starts = restart_lines(texts, heads, min_lines, threshold)
     if not starts:
         return None
-    sim = [[overlap(sets[a], sets[b]) if a < b else 0.0 for b in range(n)] for a in range(n)]
+    sets = heads + [_shingles_of(text) for text in texts[2:]]
+    # the chains below compare lines before a start with lines from it on: only those pairs
+    first_start, last_start = starts[0], starts[-1]
+    sim = [[overlap(sets[a], sets[b]) if a < last_start and b >= first_start and a < b else 0.0
+            for b in range(n)] for a in range(n)]
     langs = [base_lang(line_langs[i]) for i in content]
     best: Optional[tuple[float, int, list]] = None
     for p in starts:

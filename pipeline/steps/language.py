@@ -76,7 +76,7 @@ _MAIN_SCRIPTS = (
 )
 _SCRIPT_RUNS = {name: re.compile(f"[{chars}]+") for name, chars in _MAIN_SCRIPTS}
 _LETTER_RUNS = re.compile(r"[^\W\d_]+")
-_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
 _OTHER_LETTER_RUNS = re.compile(r"[^\W\d_" + "".join(chars for _n, chars in _MAIN_SCRIPTS) + "]+")
 
 # Other scripts, told apart by the code point of each run's first letter.
@@ -140,7 +140,7 @@ def script_counts(text: str) -> dict[str, int]:
     common punctuation and symbols do not count; marks and signs inside a script's block count with
     it (Arabic vowel marks, Devanagari and Thai vowel signs)."""
     if text.isascii():
-        n = len(_ASCII_LETTER.findall(text))
+        n = len(text) - len(text.encode("ascii").translate(None, _ASCII_LETTERS))  # A-Z, a-z
         return {"Latn": n} if n else {}
     total = sum(map(len, _LETTER_RUNS.findall(text)))
     counts: dict[str, int] = {}
