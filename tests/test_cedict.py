@@ -45,3 +45,12 @@ def test_gloss_keys_of_chinese_words_and_of_unknown_text():
     keys = chinese_gloss_keys("中国政府宣布")
     assert {"china", "gover", "annou"} <= keys
     assert chinese_gloss_keys("no Chinese here") == frozenset()
+
+
+def test_the_gloss_memory_holds_headwords_only():
+    """Strings that are not headwords are answered by the index, not remembered: the memory of
+    looked-up glosses stays bounded by the dictionary whatever the corpus."""
+    from pipeline.steps import cedict
+
+    cedict.text_gloss_keys("中国经济增长放缓，专家表示担忧。" + "".join(chr(0x4E00 + i) for i in range(0, 3000, 7)))
+    assert cedict._KEYS_CACHE and all(form in cedict._definitions_by_form() for form in cedict._KEYS_CACHE)

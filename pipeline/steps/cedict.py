@@ -64,6 +64,9 @@ def definition_keys(english: str) -> set[str]:
     return keys
 
 
+# Keys of the headwords looked up so far. Only headwords are kept (at most the dictionary's ~200k
+# forms): strings that are not headwords are answered by the index itself, so the memory does not
+# grow with the corpus.
 _KEYS_CACHE: dict[str, Optional[frozenset]] = {}
 
 
@@ -75,13 +78,12 @@ def gloss_keys(form: str) -> Optional[frozenset]:
     except KeyError:
         pass
     definitions = _definitions_by_form().get(form)
-    keys = None
-    if definitions:
-        found: set[str] = set()
-        for english in definitions:
-            found |= definition_keys(english)
-        keys = frozenset(found) or None
-    _KEYS_CACHE[form] = keys
+    if not definitions:
+        return None
+    found: set[str] = set()
+    for english in definitions:
+        found |= definition_keys(english)
+    keys = _KEYS_CACHE[form] = frozenset(found) or None
     return keys
 
 
@@ -94,6 +96,7 @@ def text_gloss_keys(text: str) -> frozenset:
     characters). Most tries miss: they read the memory of gloss_keys without a call."""
     keys: set = set()
     known = _KEYS_CACHE
+    forms = _definitions_by_form()
     for run in _HAN_RUN.findall(text):
         i, end = 0, len(run)
         while i < end:
@@ -103,7 +106,7 @@ def text_gloss_keys(text: str) -> frozenset:
                 word = run[i:i + size]
                 glosses = known.get(word, _UNSEEN)
                 if glosses is _UNSEEN:
-                    glosses = gloss_keys(word)
+                    glosses = gloss_keys(word) if word in forms else None
                 if glosses is not None:
                     keys.update(glosses)
                     i += size
