@@ -280,14 +280,24 @@ def cmd_run(args, beam_args: list[str]) -> int:
         return _dry_run(config, beam_args, args.quiet)
     input_bytes = check_io(config)
     live = None if args.quiet or not sys.stderr.isatty() else sys.stderr
-    summary = runner.run(config, beam_args, input_bytes, progress_stream=live)
     mode = config.validation.validate
+    validator = None
+    if mode:
+        from pipeline.validation import ValidationProcess
+
+        validator = ValidationProcess()  # imports Great Expectations while the job runs
+    try:
+        summary = runner.run(config, beam_args, input_bytes, progress_stream=live)
+    except BaseException:
+        if validator:
+            validator.close()
+        raise
     results = None
     if mode:
         note = "validating outputs ..."
         if live:
             print(note, end="\r", file=sys.stderr, flush=True)
-        results = _validate(config.output.dir, config, summary)
+        results = _validate(config.output.dir, config, summary, validator=validator)
         if live:
             print(" " * len(note), end="\r", file=sys.stderr, flush=True)
     else:
@@ -442,11 +452,15 @@ def cmd_inspect(args) -> int:
     print(format_inspection(doc, color, args.removed_only))
     print(f"# verdict: {verdict}")
     return EXIT_OK
-def _validate(out_dir: str, config, summary, examples: int = 3) -> dict:
-    """Run the suites, then refresh summary.json (its `validation` entry) and the HTML report."""
+def _validate(out_dir: str, config, summary, examples: int = 3, validator=None) -> dict:
+    """Run the suites (in `validator`'s process when given), then refresh summary.json (its
+    `validation` entry) and the HTML report."""
     from pipeline import report, validation
 
-    results = validation.validate_output(out_dir, config, examples=examples)
+    if validator is not None:
+        results = validator.run(out_dir, config, examples)
+    else:
+        results = validation.validate_output(out_dir, config, examples=examples)
     if summary is not None:
         summary["validation"] = validation.summary_entry(results)
         report.write_json(report.summary_path(out_dir), summary)

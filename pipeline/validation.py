@@ -640,6 +640,65 @@ def validate_output(out_dir: str, config=None, examples: int = 3, data_docs: boo
     return results
 
 
+class ValidationProcess:
+    """`validate_output` in a child process, started before the job.
+
+    The child imports Great Expectations and pandas (3-5 s) while the job runs, instead of after it,
+    and validation's memory is its own: the launcher's peak and validation's do not add up (a process
+    keeps the memory it freed). `run` hands it the job and returns the results; `close` stops a child
+    that was never used (the job failed, or validation is off).
+    """
+
+    def __init__(self):
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter: no copy of Beam's threads
+        self._conn, child_end = context.Pipe()
+        self._process = context.Process(target=_validation_child, args=(child_end,), daemon=True,
+                                        name="newsclean-validation")
+        self._process.start()
+        child_end.close()
+
+    def run(self, out_dir: str, config=None, examples: int = 3) -> dict:
+        try:
+            self._conn.send((out_dir, config, examples))
+            status, payload = self._conn.recv()
+        except (EOFError, OSError) as err:
+            raise RuntimeError(f"the validation process ended without results ({err})") from err
+        finally:
+            self.close()
+        if status != "ok":
+            raise RuntimeError(f"validation failed in its process:\n{payload}")
+        return payload
+
+    def close(self) -> None:
+        if self._process.is_alive():
+            try:
+                self._conn.send(None)
+            except OSError:
+                pass
+            self._process.join(timeout=30)
+            if self._process.is_alive():
+                self._process.terminate()
+        self._conn.close()
+
+
+def _validation_child(conn) -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations  # noqa: F401  (the slow import, done while the job runs)
+    import pandas  # noqa: F401
+
+    job = conn.recv()
+    if job is None:
+        return
+    try:
+        conn.send(("ok", validate_output(*job)))
+    except BaseException:  # the parent reports it; nothing may be lost silently
+        import traceback
+
+        conn.send(("error", traceback.format_exc()))
+
+
 def write_results(out_dir: str, results: dict) -> str:
     """OUTPUT/report/validation.json; returns its path."""
     path = _join(out_dir, "report", "validation.json")
