@@ -110,13 +110,13 @@ def documents(paths: list[str]) -> list[tuple[str, list[str]]]:
     return docs
 
 
-def line_facts(chrome_module, lexicon, line: str) -> tuple:
+def line_facts(chrome_module, lines_module, lexicon, line: str) -> tuple:
     """A line's features (with the prose/timestamp verdicts), its phrase category alone and as the
     only line of a page (where the copyright sign counts too), its normalised form and source label."""
-    f = chrome_module.line_features(line)
+    f = lines_module.line_features(line)
     units = chrome_module.build_units([line], lexicon)
     return ({**f._asdict(), "prose": f.prose, "timestamped": f.timestamped}, lexicon.match(line),
-            units[0].category if units else None, chrome_module.normalise_line(line),
+            units[0].category if units else None, lines_module.normalise_line(line),
             lexicon.label_value(line, "source_label"))
 
 
@@ -134,6 +134,7 @@ def as_tuple(decision) -> tuple:
 def main(argv=None) -> int:
     chrome = importlib.import_module("pipeline.steps.chrome")
     chrome_lexicon = importlib.import_module("pipeline.steps.chrome_lexicon")
+    chrome_lines = importlib.import_module("pipeline.steps.chrome_lines")
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", nargs="*", help="JSON Lines sets (gzip ok) with a text_dump/text/html field")
     ap.add_argument("--ref", default="main", help="git ref of the old code (default: main)")
@@ -141,7 +142,7 @@ def main(argv=None) -> int:
     ap.add_argument("--timing-set", help="time only the documents of this set (default: the first one)")
     args = ap.parse_args(argv)
 
-    old_chrome, _, old_lexicon_mod = load_at_ref(args.ref)
+    old_chrome, old_lines_mod, old_lexicon_mod = load_at_ref(args.ref)
     old_lexicon, new_lexicon = old_lexicon_mod.load_lexicon(), chrome_lexicon.load_lexicon()
     settings = ChromeConfig()
     docs = documents(args.data)
@@ -149,17 +150,24 @@ def main(argv=None) -> int:
     distinct = sorted({line for _, lines in docs for line in lines} | set(phrase_lines(new_lexicon)) | set(edge_lines()))
     differ = 0
     for line in distinct:  # the per-line parts alone, on every distinct line (a finer check)
-        old_line, new_line = line_facts(old_chrome, old_lexicon, line), line_facts(chrome, new_lexicon, line)
+        old_line = line_facts(old_chrome, old_lines_mod, old_lexicon, line)
+        new_line = line_facts(chrome, chrome_lines, new_lexicon, line)
         if old_line != new_line:
             differ += 1
             print(f"DIFFERENT line {line[:200]!r}:\n  old {old_line}\n  new {new_line}")
     if hasattr(new_lexicon, "match_many"):  # the page-at-once lookup against line by line
-        widths = [chrome.line_features(line).width for line in distinct]
+        widths = [chrome_lines.line_features(line).width for line in distinct]
         together = new_lexicon.match_many(distinct, widths)
         for line, width, category in zip(distinct, widths, together):
             if category != old_lexicon.match(line, width):
                 differ += 1
                 print(f"DIFFERENT line {line[:200]!r}: match_many {category} vs match {old_lexicon.match(line, width)}")
+    if hasattr(chrome_lines, "page_features"):  # the features of a page's lines at once against one by one
+        for name, lines in docs:
+            for line, f in zip(lines, chrome_lines.page_features(lines)):
+                if f != old_lines_mod.line_features(line):
+                    differ += 1
+                    print(f"DIFFERENT line {line[:200]!r} in {name}: page_features {f}")
     print(f"lines: {len(distinct) - differ} identical, {differ} different (features, phrase category)")
     differ_lines, differ = differ, 0
     for name, lines in docs + [(f"pathological/{i}", p) for i, p in enumerate(pages)]:

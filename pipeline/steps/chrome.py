@@ -25,7 +25,7 @@ from pipeline.config import ChromeConfig
 from pipeline.document import Document
 from pipeline.steps.chrome_lexicon import END_CATEGORIES, Lexicon
 from pipeline.steps.chrome_lines import (
-    BYLINE_RE, DATETIME_RE, TIME_RE, WIDE_RE, WORD_DATE_RE, LineFeatures, is_near_repeat, line_features, month_number,
+    BYLINE_RE, DATETIME_RE, TIME_RE, WIDE_RE, WORD_DATE_RE, LineFeatures, is_near_repeat, month_number, page_features,
     normalise_line,
 )
 
@@ -116,21 +116,23 @@ def _line_facts(raw_lines, skip: frozenset[int], lexicon: Lexicon) -> list[Optio
     facts: list = [get(text, _UNSET) for text in raw_lines]
     new_texts: list[str] = []
     new_facts: list[list] = []
-    for i in [i for i, fact in enumerate(facts) if fact is _UNSET]:
+    unseen = [i for i, fact in enumerate(facts) if fact is _UNSET]
+    for i in unseen:  # the same line may come up more than once in this page
         text = raw_lines[i]
-        fact = get(text, _UNSET)  # the same line may have come up earlier in this page
+        fact = get(text, _UNSET)
         if fact is _UNSET:
             fact = None
             if text.strip():
-                f = line_features(text)
-                wraps = not f.final and f.width >= 30
-                fact = [f, None, normalise_line(text) if f.width <= 40 else None,
-                        wraps and not f.bullet and not f.timestamped, wraps]
+                fact = []
                 new_texts.append(text)
                 new_facts.append(fact)
             if len(text) <= CACHE_MAX_CHARS:
                 cache[text] = fact
         facts[i] = fact
+    for text, fact, f in zip(new_texts, new_facts, page_features(new_texts)):
+        wraps = not f.final and f.width >= 30
+        fact += [f, None, normalise_line(text) if f.width <= 40 else None,
+                 wraps and not f.bullet and not f.timestamped, wraps]
     categories = lexicon.match_many(new_texts, [fact[0].width for fact in new_facts])
     for text, fact, category in zip(new_texts, new_facts, categories):
         # (every COPYRIGHT_SIGN_RE match holds "©", "(" or "yr" ignoring case, and only Y and R lower
@@ -181,8 +183,8 @@ def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset())
                 short.append((last, key))
         may_run_on = fact[3]
         prev = fact
-    for unit in joined:
-        unit.f = jf = line_features(unit.text)
+    for unit, jf in zip(joined, page_features([unit.text for unit in joined])):
+        unit.f = jf
         unit.category, unit.prose, unit.timestamped = lexicon.match(unit.text, jf.width), jf.prose, jf.timestamped
     for unit, key in short:
         if counts[key] > 1 and len(unit.indices) == 1 and not unit.prose:

@@ -7,7 +7,9 @@ English one), and sentence-final punctuation covers Latin, Greek, Cyrillic, CJK 
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
+
+import numpy as np
 
 # Wide characters: Hangul Jamo, CJK radicals..Yi, Hangul syllables, compatibility ideographs,
 # fullwidth forms, CJK extension B+ (counted as 2 columns, like a terminal does).
@@ -41,8 +43,9 @@ BULLET_RE = re.compile(rf"^\s*(?:{_BULLET})")
 # Menus printed on one line: "Home | News | Sport", "首页 → 财经 → 生活".
 SEPARATOR_RE = re.compile(r"\s[|/→>»·]\s|\s-\s|\|")
 # "By Jane Doe", "Von Max Muster", "Автор: ...": a byline (not a title, not a site name).
-_BYLINE = (r"(?:by|von|par|por|di|door|przez|autor|author|автор|от|από|του|της|作者|记者|文|撰文|编辑)"
-           r"(?:\s*[:：]\s*|\s+)\S")
+_BYLINE_WORDS = ("by", "von", "par", "por", "di", "door", "przez", "autor", "author", "автор", "от", "από", "του",
+                 "της", "作者", "记者", "文", "撰文", "编辑")
+_BYLINE = rf"(?:{'|'.join(_BYLINE_WORDS)})(?:\s*[:：]\s*|\s+)\S"
 BYLINE_RE = re.compile(rf"^\s*{_BYLINE}", re.I)
 # Both at once (a list item starts with a mark or digit, a byline with a letter: never both).
 _LEAD_RE = re.compile(rf"^\s*(?:(?P<bullet>{_BULLET})|(?P<byline>(?i:{_BYLINE})))")
@@ -84,88 +87,169 @@ class LineFeatures(NamedTuple):  # a tuple: cheap to build for every line of a p
 
 
 # Cheap exact gates: a regex runs only on lines holding a character every one of its matches needs.
-_NON_WIDE_RUNS_RE = re.compile("[^" + WIDE_RE.pattern[1:-1] + "]+")
-_NON_LETTER_RUNS_RE = re.compile(r"[\W\d_]+")
-_ASCII_NOT_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
 _DATE_MARKS_RE = re.compile(r"\d\s*[-/.年]\s*\d")  # in every DATE_RE match
 _TIME_MARKS_RE = re.compile(r"\d\s*[:：时]\s*[0-5]\d")  # in every TIME_RE match
 # every WORD_DATE_RE match holds one: the last digit of its day before the year, or before the month
 # and the year (it is tried at digits only, not at every letter)
 _WORD_DATE_TAIL_RE = re.compile(r"\d(?:,?\s+(?:19|20)\d\d(?!\d)|\.?\s+[^\W\d_]{3,12}+\.?,?\s+(?:19|20)\d\d(?!\d))")
 _SPACED_SEPARATOR_RE = re.compile(r"\s[/→>»·-]\s")  # every SEPARATOR_RE match without a "|" is one
-# every URL_RE match has one (case-insensitive matching folds none of these letters to other ones)
-_URL_MARKS_RE = re.compile(r"\.[cnordpgCNORDPG]|://|@|w\.|W\.")
-# in every match of DIGIT_RE, SEPARATOR_RE and _URL_MARKS_RE
-_MARKS_RE = re.compile(r"[\d|/→>»·\-@:.]")
 _EMPTY_FEATURES = LineFeatures(0, 0, False, 0, False, False, 0.0, False, 0, False, False, False, False, False)
-_new_features = tuple.__new__
 
 
 def line_features(line: str) -> LineFeatures:
-    text = line.strip()
-    if not text:
-        return _EMPTY_FEATURES
-    width = len(text)
-    if not text.isascii():
-        width += len(_NON_WIDE_RUNS_RE.sub("", text))
-    has_date = has_time = False
-    date_share = 0.0
-    # Most lines have no mark at all; the tests below look from the first mark (or digit) on, where
-    # all their matches start (the "w." of a URL and the space before a separator one character
-    # before; the regexes' look-behinds still see the text before where they start).
-    mark = _MARKS_RE.search(text)
-    first_mark = -1 if mark is None else mark.start()
-    digit = None if mark is None else mark if mark.group().isdecimal() else DIGIT_RE.search(text, first_mark)
-    if digit is not None:
-        at = digit.start()
-        dates = DATE_RE.findall(text, at) if _DATE_MARKS_RE.search(text, at) else []
-        if _WORD_DATE_TAIL_RE.search(text, at):  # (slow)
-            dates += WORD_DATE_RE.findall(text)
-        times = TIME_RE.findall(text, at) if _TIME_MARKS_RE.search(text, at) else []
-        has_date, has_time = bool(dates), bool(times)
-        if dates or times:
-            # (display widths; the matches begin and end with a digit, a letter or a CJK mark)
-            date_share = min(1.0, sum(len(s) if s.isascii() else display_width(s) for s in dates + times) / width)
-    head = text[:16]
-    if head.isalpha():
-        letters = len(head)
-    elif head.replace(" ", "").isalpha():  # words and spaces only
-        letters = len(head) - head.count(" ")
-    elif head.isascii():  # (the same as below, faster)
-        letters = len(head.encode("ascii").translate(None, _ASCII_NOT_LETTERS))
-    else:
-        letters = len(_NON_LETTER_RUNS_RE.sub("", head))
-    final = text.rstrip(_CLOSERS)[-1:] in _FINAL_MARKS  # ends_sentence(text): text is stripped
-    inner_punct = len(INNER_PUNCT_RE.findall(text)) if width >= 50 else 0
-    lead = _LEAD_RE.match(text)
-    bullet = lead is not None and lead.lastgroup == "bullet"
-    colon_end = text.endswith((":", "："))
-    if letters < 2 or date_share > 0.5:
-        prose = False
-    elif final and width >= 12 and not (bullet and width < 40):
-        prose = True
-    elif colon_end and width >= 50 and inner_punct >= 1:
-        prose = True  # "... here is the list:" introduces part of the article
-    else:
-        prose = (width >= 70 and inner_punct >= 2) or (width >= 120 and inner_punct >= 1)
-    return _new_features(LineFeatures, (
-        width,
-        letters,
-        final,
-        inner_punct,
-        has_date,
-        has_time,
-        date_share,
-        bullet,
-        len(SEPARATOR_RE.findall(text, max(0, first_mark - 1)))
-        if mark and ("|" in text or _SPACED_SEPARATOR_RE.search(text, max(0, first_mark - 1))) else 0,
-        mark is not None and _URL_MARKS_RE.search(text, max(0, first_mark - 1)) is not None
-        and URL_RE.search(text) is not None,
-        colon_end,
-        lead is not None and width <= 80 and lead.lastgroup == "byline",
-        prose,
-        ((has_date and has_time) or date_share > 0.35 or (has_time and width <= 20 and date_share >= 0.25)),
-    ))
+    return page_features([line])[0]
+
+
+# --- the features of many lines at once ---------------------------------------------------------
+# A page's lines are looked at together, as one array of code points: what a character is (wide,
+# digit, letter, a mark some feature needs) comes from a table, per-line counts from sums over each
+# line's stretch. Only the lines holding the marks of a rarer feature (digits for dates and times, menu
+# separators, URL marks, a bullet or byline's first character) are then looked at alone, with the
+# regexes above. (One regex call per line per feature was the cost before, not the loops.)
+
+# Character classes, one bit each. Each is a regex matching one character, so the table and the
+# regexes cannot disagree.
+_WIDE, _DIGIT, _LETTER, _MENU, _LEAD, _CLOSER, _FINAL, _COLON, _BEYOND = 1, 2, 4, 8, 16, 32, 64, 128, 256
+_CHAR_CLASSES = (
+    (_WIDE, WIDE_RE),
+    (_DIGIT, DIGIT_RE),
+    (_LETTER, LETTER_RE),
+    (_MENU, re.compile(r"[|/→>»·-]")),  # every SEPARATOR_RE match holds one
+    # the first character of a _LEAD_RE match on a stripped line: a bullet mark, a digit or the first
+    # letter of a byline word (the same literals under the same case folding)
+    (_LEAD, re.compile(r"[-–—•·・●◦▪■□◆◇►▶▸»>*※+\[【]|\d|(?i:"
+                       + "|".join(sorted({re.escape(word[0]) for word in _BYLINE_WORDS})) + ")")),
+    (_CLOSER, re.compile("[" + re.escape(_CLOSERS) + "]")),
+    (_FINAL, re.compile("[" + re.escape("".join(sorted(_FINAL_MARKS))) + "]")),
+    (_COLON, re.compile("[:：]")),
+)
+# Every URL_RE match holds "@", "://", "w." or "." before one of the letters cdgnopr (either case):
+# the characters of these pairs get a small code in the table's top three bits, a pair of codes
+# tells whether two neighbours could be part of a URL.
+_URL_CODE_SHIFT = 13
+_URL_CODES = (("@", 1), (".", 2), ("cnordpgCNORDPG", 3), ("wW", 4), (":", 5), ("/", 6))
+_URL_PAIRS = np.zeros(64, dtype=bool)
+_URL_PAIRS[8 * 1:8 * 2] = True  # "@" and whatever follows
+_URL_PAIRS[[8 * 2 + 3, 8 * 4 + 2, 8 * 5 + 6]] = True  # ".c", "w.", ":/"
+_BMP = 0x10000
+
+
+def _bmp_table() -> np.ndarray:
+    """The classes of every character of the Basic Multilingual Plane, by code point, and one more
+    entry that stands for any character beyond it (see _char_classes)."""
+    table = np.zeros(_BMP + 1, dtype=np.uint16)
+    every = "".join(map(chr, range(_BMP)))
+    for bit, pattern in _CHAR_CLASSES:
+        found = "".join(pattern.findall(every))
+        table[np.frombuffer(found.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)] |= bit
+    for chars, code in _URL_CODES:
+        table[[ord(ch) for ch in chars]] |= code << _URL_CODE_SHIFT
+    table[_BMP] = _BEYOND
+    return table
+
+
+_TABLE = _bmp_table()
+_ASTRAL_CLASSES: dict[int, int] = {}
+
+
+def _char_classes(codes: np.ndarray) -> np.ndarray:
+    """The class bits of each code point (characters beyond the BMP, rare, one by one)."""
+    classes = _TABLE.take(codes, mode="clip")
+    if np.bitwise_or.reduce(classes) & _BEYOND:
+        for code in np.unique(codes[codes >= _BMP]).tolist():
+            bits = _ASTRAL_CLASSES.get(code)
+            if bits is None:
+                bits = _ASTRAL_CLASSES[code] = sum(bit for bit, pattern in _CHAR_CLASSES if pattern.match(chr(code)))
+            classes[codes == code] = bits
+    return classes
+
+
+_HEAD = np.arange(16)
+
+
+def _dates_and_times(text: str, at: int, width: int) -> tuple[bool, bool, float]:
+    """(has a date, has a time, share of the width they take) of a line whose first digit is at `at`."""
+    dates = DATE_RE.findall(text, at) if _DATE_MARKS_RE.search(text, at) else []
+    if _WORD_DATE_TAIL_RE.search(text, at):  # (slow)
+        dates += WORD_DATE_RE.findall(text)
+    times = TIME_RE.findall(text, at) if _TIME_MARKS_RE.search(text, at) else []
+    if not (dates or times):
+        return False, False, 0.0
+    # (display widths; the matches begin and end with a digit, a letter or a CJK mark)
+    return bool(dates), bool(times), min(1.0, sum(len(s) if s.isascii() else display_width(s)
+                                                  for s in dates + times) / width)
+
+
+_new_features = tuple.__new__
+
+
+def page_features(lines: Sequence[str]) -> list[LineFeatures]:
+    """The features of each line (surrounding space ignored)."""
+    texts = [line.strip() for line in lines]
+    n = len(texts)
+    if n == 0:
+        return []
+    # the lines one after another, each followed by a line break (in no class): line j's stretch is
+    # [starts[j], starts[j + 1]), and every line, even an empty one, has one
+    codes = np.frombuffer(("\n".join(texts) + "\n").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    classes = _char_classes(codes)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    starts = np.zeros(n, dtype=np.int64)
+    np.cumsum(lengths[:-1] + 1, out=starts[1:])
+    present = np.bitwise_or.reduceat(classes, starts)  # the classes found in each line
+    width = lengths + np.add.reduceat(classes & _WIDE, starts, dtype=np.int64)
+    # letters among the first 16 characters
+    head = classes.take(starts[:, None] + _HEAD, mode="clip")
+    letters = np.count_nonzero(((head & _LETTER) != 0) & (_HEAD < lengths[:, None]), axis=1)
+    last = classes[starts + lengths - 1] * (lengths > 0)  # (an empty line's "last character": none)
+    final = (last & _FINAL) != 0
+    colon_end = (last & _COLON) != 0
+    url_code = classes >> _URL_CODE_SHIFT
+    url_pairs = _URL_PAIRS.take((url_code[:-1] << 3) | url_code[1:])
+    url_gate = np.logical_or.reduceat(np.append(url_pairs, False), starts)
+
+    width_list = width.tolist()
+    final = final.tolist()
+    inner_punct = [0] * n
+    has_date, has_time, date_share = [False] * n, [False] * n, [0.0] * n
+    bullet, byline = [False] * n, [False] * n
+    separators = [0] * n
+    url = [False] * n
+    for j in np.flatnonzero(width >= 50).tolist():
+        inner_punct[j] = len(INNER_PUNCT_RE.findall(texts[j]))
+    for j in np.flatnonzero(present & _DIGIT).tolist():
+        text = texts[j]
+        has_date[j], has_time[j], date_share[j] = _dates_and_times(text, DIGIT_RE.search(text).start(), width_list[j])
+    for j in np.flatnonzero(present & _MENU).tolist():
+        text = texts[j]
+        if "|" in text or _SPACED_SEPARATOR_RE.search(text):
+            separators[j] = len(SEPARATOR_RE.findall(text))
+    for j in np.flatnonzero(url_gate).tolist():
+        url[j] = URL_RE.search(texts[j]) is not None
+    for j in np.flatnonzero(classes[starts] & _LEAD).tolist():
+        lead = _LEAD_RE.match(texts[j])
+        if lead is not None:
+            bullet[j] = lead.lastgroup == "bullet"
+            byline[j] = lead.lastgroup == "byline" and width_list[j] <= 80
+    for j in np.flatnonzero((last & _CLOSER) != 0).tolist():
+        final[j] = texts[j].rstrip(_CLOSERS)[-1:] in _FINAL_MARKS  # ends_sentence (the text is stripped)
+
+    # the verdicts, for all lines at once
+    inner = np.array(inner_punct, dtype=np.int64)
+    share = np.array(date_share)
+    is_final, is_bullet = np.array(final, dtype=bool), np.array(bullet, dtype=bool)
+    dated, timed = np.array(has_date, dtype=bool), np.array(has_time, dtype=bool)
+    # reads like running text: a finished sentence of some length, a sentence leading into a list
+    # ("... here is the list:"), or a long line with inner punctuation
+    prose = ((letters >= 2) & (share <= 0.5)
+             & ((is_final & (width >= 12) & ~(is_bullet & (width < 40)))
+                | (colon_end & (width >= 50) & (inner >= 1))
+                | ((width >= 70) & (inner >= 2)) | ((width >= 120) & (inner >= 1))))
+    timestamped = (dated & timed) | (share > 0.35) | (timed & (width <= 20) & (share >= 0.25))
+    rows = zip(width_list, letters.tolist(), final, inner_punct, has_date, has_time, date_share, bullet,
+               separators, url, colon_end.tolist(), byline, prose.tolist(), timestamped.tolist())
+    return [_new_features(LineFeatures, row) for row in rows]
+
 
 
 _NOT_ALNUM_RE = re.compile(r"[\W_]+")
