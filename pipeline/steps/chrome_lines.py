@@ -123,27 +123,65 @@ _CHAR_CLASSES = (
     (_FINAL, re.compile("[" + re.escape("".join(sorted(_FINAL_MARKS))) + "]")),
     (_COLON, re.compile("[:：]")),
 )
-# Every URL_RE match holds "@", "://", "w." or "." before one of the letters cdgnopr (either case):
-# the characters of these pairs get a small code in the table's top three bits, a pair of codes
-# tells whether two neighbours could be part of a URL.
-_URL_CODE_SHIFT = 13
-_URL_CODES = (("@", 1), (".", 2), ("cnordpgCNORDPG", 3), ("wW", 4), (":", 5), ("/", 6))
-_URL_PAIRS = np.zeros(64, dtype=bool)
-_URL_PAIRS[8 * 1:8 * 2] = True  # "@" and whatever follows
-_URL_PAIRS[[8 * 2 + 3, 8 * 4 + 2, 8 * 5 + 6]] = True  # ".c", "w.", ":/"
+# Marks of the rarer features, told apart by three neighbouring characters: a code per character (the
+# first regex that matches it) in the table's upper bits, and a table of what each triplet of codes
+# may be part of. Every _DATE_MARKS_RE / _TIME_MARKS_RE match holds a separator between two digits or
+# spaces, every _WORD_DATE_TAIL_RE match a space before "19" or "20", every URL_RE match "@", "://",
+# "w." or "." before one of the letters cdgnopr (either case).
+_MARK_SHIFT = 16
+_MARK_CODES = tuple(re.compile(pattern) for pattern in (
+    r"\s", "[12]", "[90]", r"\d", r"\.", "/", "[-年]", ":", "[：时]", "@", "[cnordpgCNORDPG]", "[wW]"))
+_SPACE, _YEAR_HEAD, _YEAR_NEXT, _OTHER_DIGIT, _PERIOD, _SLASH, _DASH, _COLON_MARK, _WIDE_COLON, _AT, _URL_LETTER, \
+    _W = range(1, len(_MARK_CODES) + 1)
+_MAY_DATE, _MAY_TIME, _MAY_WORD_DATE, _MAY_URL = 1, 2, 4, 8
+_NCODES = len(_MARK_CODES) + 1
+
+
+def _triplet_table() -> np.ndarray:
+    """What the character in the middle of each triplet of mark codes may be part of (bits _MAY_*)."""
+    table = np.zeros(_NCODES ** 3, dtype=np.uint8)
+    digit_or_space = {_SPACE, _YEAR_HEAD, _YEAR_NEXT, _OTHER_DIGIT}
+    for before in range(_NCODES):
+        for at in range(_NCODES):
+            for after in range(_NCODES):
+                may = 0
+                if before in digit_or_space and after in digit_or_space:
+                    may |= _MAY_DATE if at in (_PERIOD, _SLASH, _DASH) else 0
+                    may |= _MAY_TIME if at in (_COLON_MARK, _WIDE_COLON) else 0
+                if (before, at, after) == (_SPACE, _YEAR_HEAD, _YEAR_NEXT):
+                    may |= _MAY_WORD_DATE
+                if at == _AT or (at, after) in ((_PERIOD, _URL_LETTER), (_W, _PERIOD), (_COLON_MARK, _SLASH)):
+                    may |= _MAY_URL
+                table[(before * _NCODES + at) * _NCODES + after] = may
+    return table
+
+
+_TRIPLETS = _triplet_table()
 _BMP = 0x10000
 
 
+def _classes_of(ch: str) -> int:
+    """The class bits and mark code of one character."""
+    bits = sum(bit for bit, pattern in _CHAR_CLASSES if pattern.match(ch))
+    code = next((k for k, pattern in enumerate(_MARK_CODES, 1) if pattern.match(ch)), 0)
+    return bits | code << _MARK_SHIFT
+
+
 def _bmp_table() -> np.ndarray:
-    """The classes of every character of the Basic Multilingual Plane, by code point, and one more
-    entry that stands for any character beyond it (see _char_classes)."""
-    table = np.zeros(_BMP + 1, dtype=np.uint16)
+    """_classes_of every character of the Basic Multilingual Plane, by code point (worked out a class at
+    a time), and one more entry that stands for any character beyond it (see _char_classes)."""
+    table = np.zeros(_BMP + 1, dtype=np.uint32)
     every = "".join(map(chr, range(_BMP)))
-    for bit, pattern in _CHAR_CLASSES:
+
+    def code_points(pattern: re.Pattern) -> np.ndarray:
         found = "".join(pattern.findall(every))
-        table[np.frombuffer(found.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)] |= bit
-    for chars, code in _URL_CODES:
-        table[[ord(ch) for ch in chars]] |= code << _URL_CODE_SHIFT
+        return np.frombuffer(found.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+    for bit, pattern in _CHAR_CLASSES:
+        table[code_points(pattern)] |= bit
+    for code, pattern in reversed(list(enumerate(_MARK_CODES, 1))):  # the first pattern wins
+        where = code_points(pattern)
+        table[where] = (table[where] & ((1 << _MARK_SHIFT) - 1)) | code << _MARK_SHIFT
     table[_BMP] = _BEYOND
     return table
 
@@ -153,13 +191,13 @@ _ASTRAL_CLASSES: dict[int, int] = {}
 
 
 def _char_classes(codes: np.ndarray) -> np.ndarray:
-    """The class bits of each code point (characters beyond the BMP, rare, one by one)."""
+    """The class bits and mark code of each code point (characters beyond the BMP, rare, one by one)."""
     classes = _TABLE.take(codes, mode="clip")
     if np.bitwise_or.reduce(classes) & _BEYOND:
         for code in np.unique(codes[codes >= _BMP]).tolist():
             bits = _ASTRAL_CLASSES.get(code)
             if bits is None:
-                bits = _ASTRAL_CLASSES[code] = sum(bit for bit, pattern in _CHAR_CLASSES if pattern.match(chr(code)))
+                bits = _ASTRAL_CLASSES[code] = _classes_of(chr(code))
             classes[codes == code] = bits
     return classes
 
@@ -167,17 +205,34 @@ def _char_classes(codes: np.ndarray) -> np.ndarray:
 _HEAD = np.arange(16)
 
 
-def _dates_and_times(text: str, at: int, width: int) -> tuple[bool, bool, float]:
-    """(has a date, has a time, share of the width they take) of a line whose first digit is at `at`."""
-    dates = DATE_RE.findall(text, at) if _DATE_MARKS_RE.search(text, at) else []
-    if _WORD_DATE_TAIL_RE.search(text, at):  # (slow)
+def _dates_and_times(text: str, width: int, gates: int) -> tuple[bool, bool, float]:
+    """(has a date, has a time, share of the width they take) of a line with digits; `gates`: the
+    kinds of dates or times the line may hold (_MAY_DATE, _MAY_TIME, _MAY_WORD_DATE)."""
+    at = DIGIT_RE.search(text).start()  # (the date and time matches start at a digit)
+    dates = DATE_RE.findall(text, at) if gates & _MAY_DATE and _DATE_MARKS_RE.search(text, at) else []
+    if gates & _MAY_WORD_DATE and _WORD_DATE_TAIL_RE.search(text, at):  # (slow)
         dates += WORD_DATE_RE.findall(text)
-    times = TIME_RE.findall(text, at) if _TIME_MARKS_RE.search(text, at) else []
+    times = TIME_RE.findall(text, at) if gates & _MAY_TIME and _TIME_MARKS_RE.search(text, at) else []
     if not (dates or times):
         return False, False, 0.0
     # (display widths; the matches begin and end with a digit, a letter or a CJK mark)
     return bool(dates), bool(times), min(1.0, sum(len(s) if s.isascii() else display_width(s)
                                                   for s in dates + times) / width)
+
+
+def _verdicts(width, letters, final, inner_punct, bullet, colon_end, date_share, has_date, has_time):
+    """(prose, timestamped) of a line, or of many at once (numpy arrays: hence & | ^ for and, or, not).
+
+    Prose reads like running text: a finished sentence of some length, a sentence leading into a list
+    ("... here is the list:"), or a long line with inner punctuation. Timestamped: a date with a time,
+    or a line that is mostly a date or a time ("Сегодня, 7:37")."""
+    prose = ((letters >= 2) & (date_share <= 0.5)
+             & ((final & (width >= 12) & ((bullet ^ True) | (width >= 40)))
+                | (colon_end & (width >= 50) & (inner_punct >= 1))
+                | ((width >= 70) & (inner_punct >= 2)) | ((width >= 120) & (inner_punct >= 1))))
+    timestamped = ((has_date & has_time) | (date_share > 0.35)
+                   | (has_time & (width <= 20) & (date_share >= 0.25)))
+    return prose, timestamped
 
 
 _new_features = tuple.__new__
@@ -189,13 +244,14 @@ def page_features(lines: Sequence[str]) -> list[LineFeatures]:
     n = len(texts)
     if n == 0:
         return []
-    # the lines one after another, each followed by a line break (in no class): line j's stretch is
-    # [starts[j], starts[j + 1]), and every line, even an empty one, has one
-    codes = np.frombuffer(("\n".join(texts) + "\n").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    # the lines one after another, each followed by a line break (in no class), and one before the
+    # first: line j's stretch is [starts[j], starts[j + 1]), and every line, even an empty one, has one
+    codes = np.frombuffer(("\n" + "\n".join(texts) + "\n").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     classes = _char_classes(codes)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
-    starts = np.zeros(n, dtype=np.int64)
+    starts = np.ones(n, dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
+    starts[1:] += 1
     present = np.bitwise_or.reduceat(classes, starts)  # the classes found in each line
     width = lengths + np.add.reduceat(classes & _WIDE, starts, dtype=np.int64)
     # letters among the first 16 characters
@@ -204,9 +260,11 @@ def page_features(lines: Sequence[str]) -> list[LineFeatures]:
     last = classes[starts + lengths - 1] * (lengths > 0)  # (an empty line's "last character": none)
     final = (last & _FINAL) != 0
     colon_end = (last & _COLON) != 0
-    url_code = classes >> _URL_CODE_SHIFT
-    url_pairs = _URL_PAIRS.take((url_code[:-1] << 3) | url_code[1:])
-    url_gate = np.logical_or.reduceat(np.append(url_pairs, False), starts)
+    # what each line may hold, from the triplets of mark codes around each character
+    marks = classes >> _MARK_SHIFT
+    may = np.zeros(len(codes), dtype=np.uint8)
+    may[1:-1] = _TRIPLETS.take((marks[:-2] * _NCODES + marks[1:-1]) * _NCODES + marks[2:])
+    may = np.bitwise_or.reduceat(may, starts).tolist()
 
     width_list = width.tolist()
     final = final.tolist()
@@ -217,15 +275,16 @@ def page_features(lines: Sequence[str]) -> list[LineFeatures]:
     url = [False] * n
     for j in np.flatnonzero(width >= 50).tolist():
         inner_punct[j] = len(INNER_PUNCT_RE.findall(texts[j]))
-    for j in np.flatnonzero(present & _DIGIT).tolist():
-        text = texts[j]
-        has_date[j], has_time[j], date_share[j] = _dates_and_times(text, DIGIT_RE.search(text).start(), width_list[j])
-    for j in np.flatnonzero(present & _MENU).tolist():
+    present = present.tolist()
+    for j, gates in enumerate(may):
+        if gates & (_MAY_DATE | _MAY_TIME | _MAY_WORD_DATE) and present[j] & _DIGIT:
+            has_date[j], has_time[j], date_share[j] = _dates_and_times(texts[j], width_list[j], gates)
+        if gates & _MAY_URL:
+            url[j] = URL_RE.search(texts[j]) is not None
+    for j in [j for j, found in enumerate(present) if found & _MENU]:
         text = texts[j]
         if "|" in text or _SPACED_SEPARATOR_RE.search(text):
             separators[j] = len(SEPARATOR_RE.findall(text))
-    for j in np.flatnonzero(url_gate).tolist():
-        url[j] = URL_RE.search(texts[j]) is not None
     for j in np.flatnonzero(classes[starts] & _LEAD).tolist():
         lead = _LEAD_RE.match(texts[j])
         if lead is not None:
@@ -234,20 +293,15 @@ def page_features(lines: Sequence[str]) -> list[LineFeatures]:
     for j in np.flatnonzero((last & _CLOSER) != 0).tolist():
         final[j] = texts[j].rstrip(_CLOSERS)[-1:] in _FINAL_MARKS  # ends_sentence (the text is stripped)
 
-    # the verdicts, for all lines at once
-    inner = np.array(inner_punct, dtype=np.int64)
-    share = np.array(date_share)
-    is_final, is_bullet = np.array(final, dtype=bool), np.array(bullet, dtype=bool)
-    dated, timed = np.array(has_date, dtype=bool), np.array(has_time, dtype=bool)
-    # reads like running text: a finished sentence of some length, a sentence leading into a list
-    # ("... here is the list:"), or a long line with inner punctuation
-    prose = ((letters >= 2) & (share <= 0.5)
-             & ((is_final & (width >= 12) & ~(is_bullet & (width < 40)))
-                | (colon_end & (width >= 50) & (inner >= 1))
-                | ((width >= 70) & (inner >= 2)) | ((width >= 120) & (inner >= 1))))
-    timestamped = (dated & timed) | (share > 0.35) | (timed & (width <= 20) & (share >= 0.25))
-    rows = zip(width_list, letters.tolist(), final, inner_punct, has_date, has_time, date_share, bullet,
-               separators, url, colon_end.tolist(), byline, prose.tolist(), timestamped.tolist())
+    columns = (width_list, letters.tolist(), final, inner_punct, bullet, colon_end.tolist(), date_share, has_date,
+               has_time)
+    if n >= 16:  # the verdicts for all lines at once
+        prose, timestamped = _verdicts(width, letters, *(np.array(column) for column in columns[2:]))
+        prose, timestamped = prose.tolist(), timestamped.tolist()
+    else:
+        prose, timestamped = zip(*map(_verdicts, *columns))
+    rows = zip(width_list, columns[1], final, inner_punct, has_date, has_time, date_share, bullet,
+               separators, url, columns[5], byline, prose, timestamped)
     return [_new_features(LineFeatures, row) for row in rows]
 
 
