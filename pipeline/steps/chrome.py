@@ -26,7 +26,7 @@ from pipeline.document import Document
 from pipeline.steps.chrome_lexicon import END_CATEGORIES, Lexicon
 from pipeline.steps.chrome_lines import (
     BYLINE_RE, DATETIME_RE, TIME_RE, WIDE_RE, WORD_DATE_RE, LineFeatures, is_near_repeat, month_number, page_features,
-    normalise_line,
+    normalise_line, normalise_lines,
 )
 
 
@@ -104,43 +104,42 @@ CACHE_MAX_CHARS = 200
 _UNSET = object()
 
 
-def _line_facts(raw_lines, skip: frozenset[int], lexicon: Lexicon) -> list[Optional[list]]:
+def _line_facts(raw_lines, skip: frozenset[int], lexicon: Lexicon) -> list[Optional[tuple]]:
     """What build_units needs of every line (None for blank and skipped lines), from the cache when
-    seen before: [features, phrase category, repeat key (lines up to 40 columns), can run on into the
+    seen before: (features, phrase category, repeat key (lines up to 40 columns), can run on into the
     next line (not final, 30+ columns, no bullet or timestamp), could be a wrapped line (not final,
-    30+ columns)]."""
+    30+ columns)). The lines not seen before are worked out together (page_features, match_many)."""
     cache = lexicon.line_cache
     if len(cache) >= CACHE_MAX_LINES:
         cache.clear()
     get = cache.get
     facts: list = [get(text, _UNSET) for text in raw_lines]
-    new_texts: list[str] = []
-    new_facts: list[list] = []
     unseen = [i for i, fact in enumerate(facts) if fact is _UNSET]
-    for i in unseen:  # the same line may come up more than once in this page
-        text = raw_lines[i]
-        fact = get(text, _UNSET)
-        if fact is _UNSET:
-            fact = None
-            if text.strip():
-                fact = []
-                new_texts.append(text)
-                new_facts.append(fact)
+    if unseen:
+        new = dict.fromkeys(raw_lines[i] for i in unseen)  # (a line may come up more than once)
+        texts = [text for text in new if text.strip()]
+        features = page_features(texts)
+        widths = [f.width for f in features]
+        categories = lexicon.match_many(texts, widths)
+        short = [k for k, width in enumerate(widths) if width <= 40]
+        keys: list[Optional[str]] = [None] * len(texts)
+        for k, key in zip(short, normalise_lines([texts[k] for k in short])):
+            keys[k] = key
+        lowered = "\n".join(texts).lower().split("\n")
+        if len(lowered) != len(texts):  # (a line holding a line break of its own)
+            lowered = [text.lower() for text in texts]
+        for text, low, f, category, key in zip(texts, lowered, features, categories, keys):
+            # (every COPYRIGHT_SIGN_RE match holds "©", "(" or "yr" ignoring case, and only Y and R lower
+            # to y and r: a cheap test first)
+            if category is None and ("©" in text or "(" in text or "yr" in low) and COPYRIGHT_SIGN_RE.search(text):
+                category = "copyright"
+            wraps = not f.final and f.width >= 30
+            new[text] = (f, category, key, wraps and not f.bullet and not f.timestamped, wraps)
+        for text, fact in new.items():
             if len(text) <= CACHE_MAX_CHARS:
                 cache[text] = fact
-        facts[i] = fact
-    for text, fact, f in zip(new_texts, new_facts, page_features(new_texts)):
-        wraps = not f.final and f.width >= 30
-        fact += [f, None, normalise_line(text) if f.width <= 40 else None,
-                 wraps and not f.bullet and not f.timestamped, wraps]
-    categories = lexicon.match_many(new_texts, [fact[0].width for fact in new_facts])
-    for text, fact, category in zip(new_texts, new_facts, categories):
-        # (every COPYRIGHT_SIGN_RE match holds "©", "(" or "yr" ignoring case, and only Y and R lower
-        # to y and r: a cheap test first)
-        if category is None and ("©" in text or "(" in text or "yr" in text.lower()) \
-                and COPYRIGHT_SIGN_RE.search(text):
-            category = "copyright"
-        fact[1] = category
+        for i in unseen:
+            facts[i] = new[raw_lines[i]]
     for i in skip:
         if i < len(facts):
             facts[i] = None

@@ -319,6 +319,25 @@ def normalise_line(line: str) -> str:
     return _NOT_ALNUM_RE.sub("", line.casefold())
 
 
+_ASCII_NOT_ALNUM_NOR_BREAK = _ASCII_NOT_ALNUM.replace(b"\n", b"")
+
+
+def normalise_lines(lines: Sequence[str]) -> list[str]:
+    """[normalise_line(line) for line in lines], in one pass over the lines joined by line breaks
+    (case folding maps each character alone, so it is the same on the joined text)."""
+    joined = "\n".join(lines)
+    if joined.isascii():
+        joined = joined.lower().encode("ascii").translate(None, _ASCII_NOT_ALNUM_NOR_BREAK).decode("ascii")
+    else:  # the letters, digits and line breaks of the case-folded text, by the class table
+        codes = np.frombuffer(joined.casefold().encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        kept = codes[((_char_classes(codes) & (_LETTER | _DIGIT)) != 0) | (codes == 10)]
+        joined = kept.tobytes().decode("utf-32-le", "surrogatepass")
+    keys = joined.split("\n")
+    if len(keys) != len(lines):  # (a line holding a line break of its own, or no lines)
+        return [normalise_line(line) for line in lines]
+    return keys
+
+
 def is_near_repeat(short: str, long: str, min_chars: int = 4) -> bool:
     """`short` (normalised) is a prefix, or most of its characters in order, of `long` (normalised).
 
