@@ -7,6 +7,7 @@ English one), and sentence-final punctuation covers Latin, Greek, Cyrillic, CJK 
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import NamedTuple, Sequence
 
 import numpy as np
@@ -92,7 +93,6 @@ _TIME_MARKS_RE = re.compile(r"\d\s*[:：时]\s*[0-5]\d")  # in every TIME_RE mat
 # every WORD_DATE_RE match holds one: the last digit of its day before the year, or before the month
 # and the year (it is tried at digits only, not at every letter)
 _WORD_DATE_TAIL_RE = re.compile(r"\d(?:,?\s+(?:19|20)\d\d(?!\d)|\.?\s+[^\W\d_]{3,12}+\.?,?\s+(?:19|20)\d\d(?!\d))")
-_SPACED_SEPARATOR_RE = re.compile(r"\s[/→>»·-]\s")  # every SEPARATOR_RE match without a "|" is one
 _EMPTY_FEATURES = LineFeatures(0, 0, False, 0, False, False, 0.0, False, 0, False, False, False, False, False)
 
 
@@ -127,13 +127,15 @@ _CHAR_CLASSES = (
 # first regex that matches it) in the table's upper bits, and a table of what each triplet of codes
 # may be part of. Every _DATE_MARKS_RE / _TIME_MARKS_RE match holds a separator between two digits or
 # spaces, every _WORD_DATE_TAIL_RE match a space before "19" or "20", every URL_RE match "@", "://",
-# "w." or "." before one of the letters cdgnopr (either case).
+# "w." or "." before one of the letters cdgnopr (either case), every SEPARATOR_RE match a "|" or a
+# menu separator between spaces.
 _MARK_SHIFT = 16
 _MARK_CODES = tuple(re.compile(pattern) for pattern in (
-    r"\s", "[12]", "[90]", r"\d", r"\.", "/", "[-年]", ":", "[：时]", "@", "[cnordpgCNORDPG]", "[wW]"))
-_SPACE, _YEAR_HEAD, _YEAR_NEXT, _OTHER_DIGIT, _PERIOD, _SLASH, _DASH, _COLON_MARK, _WIDE_COLON, _AT, _URL_LETTER, \
-    _W = range(1, len(_MARK_CODES) + 1)
-_MAY_DATE, _MAY_TIME, _MAY_WORD_DATE, _MAY_URL = 1, 2, 4, 8
+    r"\s", "[12]", "[90]", r"\d", r"\.", "/", "-", "年", ":", "[：时]", "@", "[cnordpgCNORDPG]", "[wW]", r"\|",
+    "[→>»·]"))
+_SPACE, _YEAR_HEAD, _YEAR_NEXT, _OTHER_DIGIT, _PERIOD, _SLASH, _DASH, _YEAR_MARK, _COLON_MARK, _WIDE_COLON, _AT, \
+    _URL_LETTER, _W, _BAR, _ARROW = range(1, len(_MARK_CODES) + 1)
+_MAY_DATE, _MAY_TIME, _MAY_WORD_DATE, _MAY_URL, _MAY_SEPARATOR = 1, 2, 4, 8, 16
 _NCODES = len(_MARK_CODES) + 1
 
 
@@ -146,12 +148,14 @@ def _triplet_table() -> np.ndarray:
             for after in range(_NCODES):
                 may = 0
                 if before in digit_or_space and after in digit_or_space:
-                    may |= _MAY_DATE if at in (_PERIOD, _SLASH, _DASH) else 0
+                    may |= _MAY_DATE if at in (_PERIOD, _SLASH, _DASH, _YEAR_MARK) else 0
                     may |= _MAY_TIME if at in (_COLON_MARK, _WIDE_COLON) else 0
                 if (before, at, after) == (_SPACE, _YEAR_HEAD, _YEAR_NEXT):
                     may |= _MAY_WORD_DATE
                 if at == _AT or (at, after) in ((_PERIOD, _URL_LETTER), (_W, _PERIOD), (_COLON_MARK, _SLASH)):
                     may |= _MAY_URL
+                if at == _BAR or (before == after == _SPACE and at in (_SLASH, _DASH, _ARROW, _BAR)):
+                    may |= _MAY_SEPARATOR
                 table[(before * _NCODES + at) * _NCODES + after] = may
     return table
 
@@ -235,7 +239,7 @@ def _verdicts(width, letters, final, inner_punct, bullet, colon_end, date_share,
     return prose, timestamped
 
 
-_new_features = tuple.__new__
+_new_features = partial(tuple.__new__, LineFeatures)  # (a LineFeatures from a tuple)
 
 
 def page_features(lines: Sequence[str]) -> list[LineFeatures]:
@@ -266,25 +270,25 @@ def page_features(lines: Sequence[str]) -> list[LineFeatures]:
     may[1:-1] = _TRIPLETS.take((marks[:-2] * _NCODES + marks[1:-1]) * _NCODES + marks[2:])
     may = np.bitwise_or.reduceat(may, starts).tolist()
 
+    # the rarer features, line by line where the marks are
     width_list = width.tolist()
-    final = final.tolist()
-    inner_punct = [0] * n
-    has_date, has_time, date_share = [False] * n, [False] * n, [0.0] * n
-    bullet, byline = [False] * n, [False] * n
+    inner_punct = np.zeros(n, dtype=np.int64)
+    long_lines = np.flatnonzero(width >= 50)
+    inner_punct[long_lines] = [len(INNER_PUNCT_RE.findall(texts[j])) for j in long_lines.tolist()]
+    present = present.tolist()
+    dated = [j for j, gates in enumerate(may) if gates & (_MAY_DATE | _MAY_TIME | _MAY_WORD_DATE) and present[j] & _DIGIT]
+    has_date, has_time, date_share = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), np.zeros(n)
+    if dated:
+        has_date[dated], has_time[dated], date_share[dated] = zip(*(_dates_and_times(texts[j], width_list[j], may[j])
+                                                                    for j in dated))
     separators = [0] * n
     url = [False] * n
-    for j in np.flatnonzero(width >= 50).tolist():
-        inner_punct[j] = len(INNER_PUNCT_RE.findall(texts[j]))
-    present = present.tolist()
     for j, gates in enumerate(may):
-        if gates & (_MAY_DATE | _MAY_TIME | _MAY_WORD_DATE) and present[j] & _DIGIT:
-            has_date[j], has_time[j], date_share[j] = _dates_and_times(texts[j], width_list[j], gates)
         if gates & _MAY_URL:
             url[j] = URL_RE.search(texts[j]) is not None
-    for j in [j for j, found in enumerate(present) if found & _MENU]:
-        text = texts[j]
-        if "|" in text or _SPACED_SEPARATOR_RE.search(text):
-            separators[j] = len(SEPARATOR_RE.findall(text))
+        if gates & _MAY_SEPARATOR:
+            separators[j] = len(SEPARATOR_RE.findall(texts[j]))
+    bullet, byline = np.zeros(n, dtype=bool), [False] * n
     for j in np.flatnonzero(classes[starts] & _LEAD).tolist():
         lead = _LEAD_RE.match(texts[j])
         if lead is not None:
@@ -292,17 +296,17 @@ def page_features(lines: Sequence[str]) -> list[LineFeatures]:
             byline[j] = lead.lastgroup == "byline" and width_list[j] <= 80
     for j in np.flatnonzero((last & _CLOSER) != 0).tolist():
         final[j] = texts[j].rstrip(_CLOSERS)[-1:] in _FINAL_MARKS  # ends_sentence (the text is stripped)
-
-    columns = (width_list, letters.tolist(), final, inner_punct, bullet, colon_end.tolist(), date_share, has_date,
-               has_time)
     if n >= 16:  # the verdicts for all lines at once
-        prose, timestamped = _verdicts(width, letters, *(np.array(column) for column in columns[2:]))
-        prose, timestamped = prose.tolist(), timestamped.tolist()
+        prose, timestamped = _verdicts(width, letters, final, inner_punct, bullet, colon_end, date_share, has_date,
+                                       has_time)
     else:
-        prose, timestamped = zip(*map(_verdicts, *columns))
-    rows = zip(width_list, columns[1], final, inner_punct, has_date, has_time, date_share, bullet,
-               separators, url, columns[5], byline, prose, timestamped)
-    return [_new_features(LineFeatures, row) for row in rows]
+        prose, timestamped = np.array(list(map(_verdicts, width.tolist(), letters.tolist(), final.tolist(),
+                                               inner_punct.tolist(), bullet.tolist(), colon_end.tolist(),
+                                               date_share.tolist(), has_date.tolist(), has_time.tolist()))).T
+    rows = zip(width_list, letters.tolist(), final.tolist(), inner_punct.tolist(), has_date.tolist(),
+               has_time.tolist(), date_share.tolist(), bullet.tolist(), separators, url, colon_end.tolist(), byline,
+               prose.tolist(), timestamped.tolist())
+    return list(map(_new_features, rows))
 
 
 
