@@ -112,11 +112,8 @@ def _line_facts(raw_lines, skip: frozenset[int], lexicon: Lexicon) -> list[Optio
     cache = lexicon.line_cache
     if len(cache) >= CACHE_MAX_LINES:
         cache.clear()
-    get = cache.get
-    facts: list = [get(text, _UNSET) for text in raw_lines]
-    unseen = [i for i, fact in enumerate(facts) if fact is _UNSET]
-    if unseen:
-        new = dict.fromkeys(raw_lines[i] for i in unseen)  # (a line may come up more than once)
+    new = dict.fromkeys(text for text in raw_lines if text not in cache)  # (each text once)
+    if new:
         texts = [text for text in new if text.strip()]
         features = page_features(texts)
         widths = [f.width for f in features]
@@ -125,21 +122,19 @@ def _line_facts(raw_lines, skip: frozenset[int], lexicon: Lexicon) -> list[Optio
         keys: list[Optional[str]] = [None] * len(texts)
         for k, key in zip(short, normalise_lines([texts[k] for k in short])):
             keys[k] = key
-        lowered = "\n".join(texts).lower().split("\n")
-        if len(lowered) != len(texts):  # (a line holding a line break of its own)
-            lowered = [text.lower() for text in texts]
-        for text, low, f, category, key in zip(texts, lowered, features, categories, keys):
+        for text, f, category, key in zip(texts, features, categories, keys):
             # (every COPYRIGHT_SIGN_RE match holds "©", "(" or "yr" ignoring case, and only Y and R lower
             # to y and r: a cheap test first)
-            if category is None and ("©" in text or "(" in text or "yr" in low) and COPYRIGHT_SIGN_RE.search(text):
+            if category is None and ("©" in text or "(" in text or "yr" in text or "YR" in text or "Yr" in text
+                                     or "yR" in text) and COPYRIGHT_SIGN_RE.search(text):
                 category = "copyright"
             wraps = not f.final and f.width >= 30
             new[text] = (f, category, key, wraps and not f.bullet and not f.timestamped, wraps)
-        for text, fact in new.items():
-            if len(text) <= CACHE_MAX_CHARS:
-                cache[text] = fact
-        for i in unseen:
-            facts[i] = new[raw_lines[i]]
+        cache.update(new)
+    facts: list = list(map(cache.__getitem__, raw_lines))
+    for text in new:
+        if len(text) > CACHE_MAX_CHARS:  # (kept only while this page needed it)
+            del cache[text]
     for i in skip:
         if i < len(facts):
             facts[i] = None
