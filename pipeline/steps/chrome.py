@@ -57,7 +57,7 @@ def chrome_rule(category: str) -> str:
 class Line:
     """One unit of the page: an input line, or several when a paragraph was hard-wrapped."""
 
-    indices: list[int]
+    indices: range       # its input lines (consecutive)
     text: str
     f: LineFeatures
     category: Optional[str]
@@ -165,11 +165,11 @@ def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset())
                 and _continues(raw_lines[i - 1], prev, raw_lines[i], fact, wrap):
             if len(last.indices) == 1:
                 joined.append(last)
-            last.indices.append(i)
+            last.indices = range(last.indices.start, i + 1)
             last.text = last.text.rstrip() + " " + raw_lines[i].strip()
         else:
             f = fact[0]
-            last = Line([i], raw_lines[i], f, fact[1], f.prose, f.timestamped)
+            last = Line(range(i, i + 1), raw_lines[i], f, fact[1], f.prose, f.timestamped)
             units.append(last)
             key = fact[2]
             if key is not None:
