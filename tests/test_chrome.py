@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.steps.chrome_lines import (
-    INNER_PUNCT_RE, SEPARATOR_RE, URL_RE, display_width, ends_sentence, is_near_repeat, line_features, normalise_line,
+    DATE_RE, INNER_PUNCT_RE, SEPARATOR_RE, TIME_RE, URL_RE, WORD_DATE_RE, display_width, ends_sentence, is_near_repeat, line_features, normalise_line,
     normalise_lines, page_features,
 )
 
@@ -85,6 +85,8 @@ def test_page_features_match_each_line_alone(lines):
         assert f.separators == len(SEPARATOR_RE.findall(text))
         assert f.url == (URL_RE.search(text) is not None)
         assert f.width == display_width(text)
+        assert f.has_date == bool(DATE_RE.search(text) or WORD_DATE_RE.search(text))
+        assert f.has_time == bool(TIME_RE.search(text))
     assert normalise_lines(lines) == [normalise_line(line) for line in lines]
 
 
