@@ -93,10 +93,10 @@ _TIME_MARKS_RE = re.compile(r"\d\s*[:：时]\s*[0-5]\d")  # in every TIME_RE mat
 # every WORD_DATE_RE match holds one: the last digit of its day before the year, or before the month
 # and the year (it is tried at digits only, not at every letter)
 _WORD_DATE_TAIL_RE = re.compile(r"\d(?:,?\s+(?:19|20)\d\d(?!\d)|\.?\s+[^\W\d_]{3,12}+\.?,?\s+(?:19|20)\d\d(?!\d))")
-_EMPTY_FEATURES = LineFeatures(0, 0, False, 0, False, False, 0.0, False, 0, False, False, False, False, False)
 
 
 def line_features(line: str) -> LineFeatures:
+    """The features of one line (surrounding space ignored); page_features for many."""
     return page_features([line])[0]
 
 
@@ -269,7 +269,7 @@ _new_features = partial(tuple.__new__, LineFeatures)  # (a LineFeatures from a t
 
 
 def page_features(lines: Sequence[str]) -> list[LineFeatures]:
-    """The features of each line (surrounding space ignored)."""
+    """The features of each line (surrounding space ignored), worked out for all lines at once."""
     texts = [line.strip() for line in lines]
     n = len(texts)
     if n == 0:
@@ -279,9 +279,7 @@ def page_features(lines: Sequence[str]) -> list[LineFeatures]:
     codes = np.frombuffer(("\n" + "\n".join(texts) + "\n").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     classes = _char_classes(codes)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
-    starts = np.ones(n, dtype=np.int64)
-    np.cumsum(lengths[:-1] + 1, out=starts[1:])
-    starts[1:] += 1
+    starts = np.cumsum(lengths + 1) - lengths  # (1 + the lines and breaks before)
     present = np.bitwise_or.reduceat(classes, starts)  # the classes found in each line
     width = lengths + np.add.reduceat(classes & _WIDE, starts, dtype=np.int64)
     # letters among the first 16 characters
