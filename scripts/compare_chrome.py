@@ -8,12 +8,15 @@ beside the working tree's modules, runs both `classify` over every document of t
 text field of any record: text_dump, text, html) plus seeds/ and a few pathological pages, and
 compares removed lines with their rules, body span, title and metadata. Then times both over the
 same documents, interleaved, in one run (CPU time, one core), so machine load affects both alike;
-each timed pass starts with an empty line cache.
+each timed pass starts with an empty line cache, after a garbage collection. Also checks every distinct
+line's features alone and each document's lines worked out together (page_features) against the old
+per-line features.
 Exit status 1 when any decision differs.
 """
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import subprocess
@@ -121,9 +124,12 @@ def line_facts(chrome_module, lines_module, lexicon, line: str) -> tuple:
 
 
 def cold(lexicon):
-    """The lexicon with its line cache (if it has one) emptied: timings start from nothing seen."""
+    """The lexicon with its line cache (if it has one) emptied: timings start from nothing seen. (And
+    the garbage collected: a full collection of this script's own large heap, every set loaded, would
+    otherwise land in the timed passes of one version or the other, by the rhythm of the loop.)"""
     if hasattr(lexicon, "line_cache"):
         lexicon.line_cache.clear()
+    gc.collect()
     return lexicon
 
 
@@ -203,6 +209,7 @@ def main(argv=None) -> int:
         if hasattr(new_lexicon, "line_cache"):  # every line already in the cache: a site's pages
             best["new, all lines seen before"] = float("inf")
             for _ in range(args.repeat):
+                gc.collect()
                 started = time.process_time()
                 for lines in timed:
                     chrome.classify(lines, new_lexicon, settings)
