@@ -109,7 +109,7 @@ def line_features(line: str) -> LineFeatures:
 
 # Character classes, one bit each. Each is a regex matching one character, so the table and the
 # regexes cannot disagree.
-_WIDE, _DIGIT, _LETTER, _MENU, _LEAD, _CLOSER, _FINAL, _COLON, _PUNCT, _BEYOND = 1, 2, 4, 8, 16, 32, 64, 128, 256, 512
+_WIDE, _DIGIT, _LETTER, _MENU, _LEAD, _CLOSER, _FINAL, _COLON, _BEYOND = 1, 2, 4, 8, 16, 32, 64, 128, 256
 _CHAR_CLASSES = (
     (_WIDE, WIDE_RE),
     (_DIGIT, DIGIT_RE),
@@ -122,7 +122,6 @@ _CHAR_CLASSES = (
     (_CLOSER, re.compile("[" + re.escape(_CLOSERS) + "]")),
     (_FINAL, re.compile("[" + re.escape("".join(sorted(_FINAL_MARKS))) + "]")),
     (_COLON, re.compile("[:：]")),
-    (_PUNCT, re.compile(INNER_PUNCT_RE.pattern[:INNER_PUNCT_RE.pattern.index("]") + 1])),  # its first character
 )
 # Marks of the rarer features, told apart by three neighbouring characters: a code per character (the
 # first regex that matches it) in the table's upper bits, and a table of what each triplet of codes
@@ -210,31 +209,6 @@ def _char_classes(codes: np.ndarray) -> np.ndarray:
 _HEAD = np.arange(16)
 
 
-def _inner_punct(classes: np.ndarray, marks: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """len(INNER_PUNCT_RE.findall(line)) for each line, from the classes of its characters.
-
-    A match is a mark not followed by a digit, then the first non-space character after it in the
-    line, which it takes: when that character is the next mark, that mark starts no match of its
-    own, and the one after it is looked at afresh (marks one after another match every other one)."""
-    marks_at = np.flatnonzero(classes & _PUNCT)
-    counts = np.zeros(len(starts), dtype=np.int64)
-    if not marks_at.size:
-        return counts
-    non_space = np.flatnonzero(marks != _SPACE)  # (the line breaks between the lines are spaces)
-    after = np.searchsorted(non_space, marks_at + 1)
-    taken = non_space.take(after, mode="clip")  # the character a match at each mark would take
-    line = np.searchsorted(starts, marks_at, side="right") - 1
-    can_match = ((after < len(non_space)) & (taken < (starts + lengths)[line])
-                 & ((classes[marks_at + 1] & _DIGIT) == 0))
-    takes_next = can_match[:-1] & (taken[:-1] == marks_at[1:])
-    # count from the last mark not taken by a match at the mark before it: even steps match
-    step = np.arange(len(marks_at))
-    fresh_from = np.maximum.accumulate(np.where(np.append(True, ~takes_next), step, 0))
-    matched = can_match & ((step - fresh_from) % 2 == 0)
-    counts += np.bincount(line[matched], minlength=len(starts))
-    return counts
-
-
 def _dates_and_times(text: str, width: int, gates: int) -> tuple[bool, bool, float]:
     """(has a date, has a time, share of the width they take) of a line with digits; `gates`: the
     kinds of dates or times the line may hold (_MAY_DATE, _MAY_TIME, _MAY_WORD_DATE)."""
@@ -296,7 +270,9 @@ def page_features(lines: Sequence[str]) -> list[LineFeatures]:
 
     # the rarer features, line by line where the marks are
     width_list = width.tolist()
-    inner_punct = _inner_punct(classes, marks, starts, lengths) * (width >= 50)
+    inner_punct = np.zeros(n, dtype=np.int64)
+    long_lines = np.flatnonzero(width >= 50)
+    inner_punct[long_lines] = [len(INNER_PUNCT_RE.findall(texts[j])) for j in long_lines.tolist()]
     present = present.tolist()
     dated = [j for j, gates in enumerate(may) if gates & (_MAY_DATE | _MAY_TIME | _MAY_WORD_DATE) and present[j] & _DIGIT]
     has_date, has_time, date_share = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), np.zeros(n)
