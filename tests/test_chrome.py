@@ -68,8 +68,9 @@ def test_sentence_ends_in_several_scripts():
 
 
 # Characters the per-line features look at (marks, digits, spaces, wide and beyond-BMP characters).
-_FEATURE_CHARS = st.sampled_from(list(",，、;；。.!?！？:：-/|→>»·@ \t\u3000\n12905aZwWcoyr新闻ΣßİÉ年时月日"
-                                      "“”»」()[]【】•*") + ["www.", "http://", ".com", "By ", "𝟏", "😀", "2024-03-01", "12:30"])
+_FEATURE_CHARS = st.sampled_from(
+    list(",，、;；。.!?！？:：-/|→>»·@ \t\u3000\n12905aZwWcoyr新闻ΣßİÉ年时月日“”»」()[]【】•*")
+    + ["www.", "http://", ".com", "By ", "𝟏", "😀", "2024-03-01", "12:30"])
 
 
 @settings(max_examples=200, deadline=None)

@@ -101,7 +101,6 @@ def _wrap_width(raw_lines, facts) -> int:
 # lexicon's line cache (emptied when it holds CACHE_MAX_LINES lines).
 CACHE_MAX_LINES = 20_000  # about 7 MB
 CACHE_MAX_CHARS = 200
-_UNSET = object()
 
 
 def _line_facts(raw_lines, skip: frozenset[int], lexicon: Lexicon) -> list[Optional[tuple]]:

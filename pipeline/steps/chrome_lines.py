@@ -109,12 +109,11 @@ def line_features(line: str) -> LineFeatures:
 
 # Character classes, one bit each. Each is a regex matching one character, so the table and the
 # regexes cannot disagree.
-_WIDE, _DIGIT, _LETTER, _MENU, _LEAD, _CLOSER, _FINAL, _COLON, _BEYOND = 1, 2, 4, 8, 16, 32, 64, 128, 256
+_WIDE, _DIGIT, _LETTER, _LEAD, _CLOSER, _FINAL, _COLON, _BEYOND = 1, 2, 4, 8, 16, 32, 64, 128
 _CHAR_CLASSES = (
     (_WIDE, WIDE_RE),
     (_DIGIT, DIGIT_RE),
     (_LETTER, LETTER_RE),
-    (_MENU, re.compile(r"[|/→>»·-]")),  # every SEPARATOR_RE match holds one
     # the first character of a _LEAD_RE match on a stripped line: a bullet mark, a digit or the first
     # letter of a byline word (the same literals under the same case folding)
     (_LEAD, re.compile(r"[-–—•·・●◦▪■□◆◇►▶▸»>*※+\[【]|\d|(?i:"
@@ -274,7 +273,8 @@ def page_features(lines: Sequence[str]) -> list[LineFeatures]:
     long_lines = np.flatnonzero(width >= 50)
     inner_punct[long_lines] = [len(INNER_PUNCT_RE.findall(texts[j])) for j in long_lines.tolist()]
     present = present.tolist()
-    dated = [j for j, gates in enumerate(may) if gates & (_MAY_DATE | _MAY_TIME | _MAY_WORD_DATE) and present[j] & _DIGIT]
+    dated = [j for j, gates in enumerate(may)
+             if gates & (_MAY_DATE | _MAY_TIME | _MAY_WORD_DATE) and present[j] & _DIGIT]
     has_date, has_time, date_share = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), np.zeros(n)
     if dated:
         has_date[dated], has_time[dated], date_share[dated] = zip(*(_dates_and_times(texts[j], width_list[j], may[j])
