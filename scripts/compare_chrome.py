@@ -8,12 +8,15 @@ beside the working tree's modules, runs both `classify` over every document of t
 text field of any record: text_dump, text, html) plus seeds/ and a few pathological pages, and
 compares removed lines with their rules, body span, title and metadata. Then times both over the
 same documents, interleaved, in one run (CPU time, one core), so machine load affects both alike;
-each timed pass starts with an empty line cache.
+each timed pass starts with an empty line cache, after a garbage collection. Also checks every distinct
+line's features alone and each document's lines worked out together (page_features) against the old
+per-line features.
 Exit status 1 when any decision differs.
 """
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import subprocess
@@ -110,20 +113,23 @@ def documents(paths: list[str]) -> list[tuple[str, list[str]]]:
     return docs
 
 
-def line_facts(chrome_module, lexicon, line: str) -> tuple:
+def line_facts(chrome_module, lines_module, lexicon, line: str) -> tuple:
     """A line's features (with the prose/timestamp verdicts), its phrase category alone and as the
     only line of a page (where the copyright sign counts too), its normalised form and source label."""
-    f = chrome_module.line_features(line)
+    f = lines_module.line_features(line)
     units = chrome_module.build_units([line], lexicon)
     return ({**f._asdict(), "prose": f.prose, "timestamped": f.timestamped}, lexicon.match(line),
-            units[0].category if units else None, chrome_module.normalise_line(line),
+            units[0].category if units else None, lines_module.normalise_line(line),
             lexicon.label_value(line, "source_label"))
 
 
 def cold(lexicon):
-    """The lexicon with its line cache (if it has one) emptied: timings start from nothing seen."""
+    """The lexicon with its line cache (if it has one) emptied: timings start from nothing seen. (And
+    the garbage collected: a full collection of this script's own large heap, every set loaded, would
+    otherwise land in the timed passes of one version or the other, by the rhythm of the loop.)"""
     if hasattr(lexicon, "line_cache"):
         lexicon.line_cache.clear()
+    gc.collect()
     return lexicon
 
 
@@ -134,6 +140,7 @@ def as_tuple(decision) -> tuple:
 def main(argv=None) -> int:
     chrome = importlib.import_module("pipeline.steps.chrome")
     chrome_lexicon = importlib.import_module("pipeline.steps.chrome_lexicon")
+    chrome_lines = importlib.import_module("pipeline.steps.chrome_lines")
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", nargs="*", help="JSON Lines sets (gzip ok) with a text_dump/text/html field")
     ap.add_argument("--ref", default="main", help="git ref of the old code (default: main)")
@@ -141,7 +148,7 @@ def main(argv=None) -> int:
     ap.add_argument("--timing-set", help="time only the documents of this set (default: the first one)")
     args = ap.parse_args(argv)
 
-    old_chrome, _, old_lexicon_mod = load_at_ref(args.ref)
+    old_chrome, old_lines_mod, old_lexicon_mod = load_at_ref(args.ref)
     old_lexicon, new_lexicon = old_lexicon_mod.load_lexicon(), chrome_lexicon.load_lexicon()
     settings = ChromeConfig()
     docs = documents(args.data)
@@ -149,17 +156,24 @@ def main(argv=None) -> int:
     distinct = sorted({line for _, lines in docs for line in lines} | set(phrase_lines(new_lexicon)) | set(edge_lines()))
     differ = 0
     for line in distinct:  # the per-line parts alone, on every distinct line (a finer check)
-        old_line, new_line = line_facts(old_chrome, old_lexicon, line), line_facts(chrome, new_lexicon, line)
+        old_line = line_facts(old_chrome, old_lines_mod, old_lexicon, line)
+        new_line = line_facts(chrome, chrome_lines, new_lexicon, line)
         if old_line != new_line:
             differ += 1
             print(f"DIFFERENT line {line[:200]!r}:\n  old {old_line}\n  new {new_line}")
     if hasattr(new_lexicon, "match_many"):  # the page-at-once lookup against line by line
-        widths = [chrome.line_features(line).width for line in distinct]
+        widths = [chrome_lines.line_features(line).width for line in distinct]
         together = new_lexicon.match_many(distinct, widths)
         for line, width, category in zip(distinct, widths, together):
             if category != old_lexicon.match(line, width):
                 differ += 1
                 print(f"DIFFERENT line {line[:200]!r}: match_many {category} vs match {old_lexicon.match(line, width)}")
+    if hasattr(chrome_lines, "page_features"):  # the features of a page's lines at once against one by one
+        for name, lines in docs:
+            for line, f in zip(lines, chrome_lines.page_features(lines)):
+                if f != old_lines_mod.line_features(line):
+                    differ += 1
+                    print(f"DIFFERENT line {line[:200]!r} in {name}: page_features {f}")
     print(f"lines: {len(distinct) - differ} identical, {differ} different (features, phrase category)")
     differ_lines, differ = differ, 0
     for name, lines in docs + [(f"pathological/{i}", p) for i, p in enumerate(pages)]:
@@ -192,13 +206,16 @@ def main(argv=None) -> int:
                 for lines in timed:
                     mod.classify(lines, lex, settings)
                 best[label] = min(best[label], time.process_time() - started)
-        if hasattr(new_lexicon, "line_cache"):  # every line already in the cache: a site's pages
-            best["new, all lines seen before"] = float("inf")
-            for _ in range(args.repeat):
+        # every short line already in the cache (a site's pages share menus and footers), both interleaved
+        warm = [(f"{label}, all lines seen before", mod, lex) for label, mod, lex in
+                (("old", old_chrome, old_lexicon), ("new", chrome, new_lexicon)) if hasattr(lex, "line_cache")]
+        for _ in range(args.repeat):
+            for label, mod, lex in warm:
+                gc.collect()
                 started = time.process_time()
                 for lines in timed:
-                    chrome.classify(lines, new_lexicon, settings)
-                best["new, all lines seen before"] = min(best["new, all lines seen before"], time.process_time() - started)
+                    mod.classify(lines, lex, settings)
+                best[label] = min(best.get(label, float("inf")), time.process_time() - started)
         for label, seconds in best.items():
             print(f"-- speed {label}: {size / 1e6:.2f} MB in {seconds:.2f} s = "
                   f"{size / 1e6 / seconds:.2f} MB/s (one core, CPU time, {os.path.basename(timing)})")

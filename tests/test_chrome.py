@@ -13,7 +13,13 @@ from pipeline.sources import text_document
 from pipeline.steps import apply_steps, text_steps
 from pipeline.steps.chrome import classify, normalise_date, strip_chrome
 from pipeline.steps.chrome_lexicon import LexiconError, load_lexicon
-from pipeline.steps.chrome_lines import display_width, ends_sentence, is_near_repeat, line_features
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.steps.chrome_lines import (
+    DATE_RE, INNER_PUNCT_RE, SEPARATOR_RE, TIME_RE, URL_RE, WORD_DATE_RE, display_width, ends_sentence, is_near_repeat, line_features, normalise_line,
+    normalise_lines, page_features,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "chrome")
@@ -59,6 +65,30 @@ def test_sentence_ends_in_several_scripts():
     assert ends_sentence("“完了！”")
     assert not ends_sentence("Home")
     assert not ends_sentence("美乌首轮会谈结束 多国相继发声")
+
+
+# Characters the per-line features look at (marks, digits, spaces, wide and beyond-BMP characters).
+_FEATURE_CHARS = st.sampled_from(
+    list(",，、;；。.!?！？:：-/|→>»·@ \t\u3000\n12905aZwWcoyr新闻ΣßİÉ年时月日“”»」()[]【】•*")
+    + ["www.", "http://", ".com", "By ", "𝟏", "😀", "2024-03-01", "12:30"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_FEATURE_CHARS, max_size=120).map("".join), max_size=20))
+def test_page_features_match_each_line_alone(lines):
+    """A page's lines worked out together (one array of code points) get what each gets alone, and
+    the counts that have a regex of their own agree with it."""
+    together = page_features(lines)
+    assert together == [line_features(line) for line in lines]
+    for line, f in zip(lines, together):
+        text = line.strip()
+        assert f.inner_punct == (len(INNER_PUNCT_RE.findall(text)) if f.width >= 50 else 0)
+        assert f.separators == len(SEPARATOR_RE.findall(text))
+        assert f.url == (URL_RE.search(text) is not None)
+        assert f.width == display_width(text)
+        assert f.has_date == bool(DATE_RE.search(text) or WORD_DATE_RE.search(text))
+        assert f.has_time == bool(TIME_RE.search(text))
+    assert normalise_lines(lines) == [normalise_line(line) for line in lines]
 
 
 def test_timestamps_and_near_repeats():

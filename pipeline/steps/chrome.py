@@ -25,8 +25,8 @@ from pipeline.config import ChromeConfig
 from pipeline.document import Document
 from pipeline.steps.chrome_lexicon import END_CATEGORIES, Lexicon
 from pipeline.steps.chrome_lines import (
-    BYLINE_RE, DATETIME_RE, TIME_RE, WIDE_RE, WORD_DATE_RE, LineFeatures, is_near_repeat, line_features, month_number,
-    normalise_line,
+    BYLINE_RE, DATETIME_RE, TIME_RE, WIDE_RE, WORD_DATE_RE, LineFeatures, is_near_repeat, month_number, page_features,
+    normalise_line, normalise_lines,
 )
 
 
@@ -57,7 +57,7 @@ def chrome_rule(category: str) -> str:
 class Line:
     """One unit of the page: an input line, or several when a paragraph was hard-wrapped."""
 
-    indices: list[int]
+    indices: range       # its input lines (consecutive)
     text: str
     f: LineFeatures
     category: Optional[str]
@@ -101,44 +101,39 @@ def _wrap_width(raw_lines, facts) -> int:
 # lexicon's line cache (emptied when it holds CACHE_MAX_LINES lines).
 CACHE_MAX_LINES = 20_000  # about 7 MB
 CACHE_MAX_CHARS = 200
-_UNSET = object()
 
 
-def _line_facts(raw_lines, skip: frozenset[int], lexicon: Lexicon) -> list[Optional[list]]:
+def _line_facts(raw_lines, skip: frozenset[int], lexicon: Lexicon) -> list[Optional[tuple]]:
     """What build_units needs of every line (None for blank and skipped lines), from the cache when
-    seen before: [features, phrase category, repeat key (lines up to 40 columns), can run on into the
+    seen before: (features, phrase category, repeat key (lines up to 40 columns), can run on into the
     next line (not final, 30+ columns, no bullet or timestamp), could be a wrapped line (not final,
-    30+ columns)]."""
+    30+ columns)). The lines not seen before are worked out together (page_features, match_many)."""
     cache = lexicon.line_cache
     if len(cache) >= CACHE_MAX_LINES:
         cache.clear()
-    get = cache.get
-    facts: list = [get(text, _UNSET) for text in raw_lines]
-    new_texts: list[str] = []
-    new_facts: list[list] = []
-    for i in [i for i, fact in enumerate(facts) if fact is _UNSET]:
-        text = raw_lines[i]
-        fact = get(text, _UNSET)  # the same line may have come up earlier in this page
-        if fact is _UNSET:
-            fact = None
-            if text.strip():
-                f = line_features(text)
-                wraps = not f.final and f.width >= 30
-                fact = [f, None, normalise_line(text) if f.width <= 40 else None,
-                        wraps and not f.bullet and not f.timestamped, wraps]
-                new_texts.append(text)
-                new_facts.append(fact)
-            if len(text) <= CACHE_MAX_CHARS:
-                cache[text] = fact
-        facts[i] = fact
-    categories = lexicon.match_many(new_texts, [fact[0].width for fact in new_facts])
-    for text, fact, category in zip(new_texts, new_facts, categories):
-        # (every COPYRIGHT_SIGN_RE match holds "©", "(" or "yr" ignoring case, and only Y and R lower
-        # to y and r: a cheap test first)
-        if category is None and ("©" in text or "(" in text or "yr" in text.lower()) \
-                and COPYRIGHT_SIGN_RE.search(text):
-            category = "copyright"
-        fact[1] = category
+    new = dict.fromkeys(text for text in raw_lines if text not in cache)  # (each text once)
+    if new:
+        texts = [text for text in new if text.strip()]
+        features = page_features(texts)
+        widths = [f.width for f in features]
+        categories = lexicon.match_many(texts, widths)
+        short = [k for k, width in enumerate(widths) if width <= 40]
+        keys: list[Optional[str]] = [None] * len(texts)
+        for k, key in zip(short, normalise_lines([texts[k] for k in short])):
+            keys[k] = key
+        for text, f, category, key in zip(texts, features, categories, keys):
+            # (every COPYRIGHT_SIGN_RE match holds "©", "(" or "yr" ignoring case, and only Y and R lower
+            # to y and r: a cheap test first)
+            if category is None and ("©" in text or "(" in text or "yr" in text or "YR" in text or "Yr" in text
+                                     or "yR" in text) and COPYRIGHT_SIGN_RE.search(text):
+                category = "copyright"
+            wraps = not f.final and f.width >= 30
+            new[text] = (f, category, key, wraps and not f.bullet and not f.timestamped, wraps)
+        cache.update(new)
+    facts: list = list(map(cache.__getitem__, raw_lines))
+    for text in new:
+        if len(text) > CACHE_MAX_CHARS:  # (kept only while this page needed it)
+            del cache[text]
     for i in skip:
         if i < len(facts):
             facts[i] = None
@@ -169,11 +164,11 @@ def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset())
                 and _continues(raw_lines[i - 1], prev, raw_lines[i], fact, wrap):
             if len(last.indices) == 1:
                 joined.append(last)
-            last.indices.append(i)
+            last.indices = range(last.indices.start, i + 1)
             last.text = last.text.rstrip() + " " + raw_lines[i].strip()
         else:
             f = fact[0]
-            last = Line([i], raw_lines[i], f, fact[1], f.prose, f.timestamped)
+            last = Line(range(i, i + 1), raw_lines[i], f, fact[1], f.prose, f.timestamped)
             units.append(last)
             key = fact[2]
             if key is not None:
@@ -181,8 +176,8 @@ def build_units(raw_lines, lexicon: Lexicon, skip: frozenset[int] = frozenset())
                 short.append((last, key))
         may_run_on = fact[3]
         prev = fact
-    for unit in joined:
-        unit.f = jf = line_features(unit.text)
+    for unit, jf in zip(joined, page_features([unit.text for unit in joined])):
+        unit.f = jf
         unit.category, unit.prose, unit.timestamped = lexicon.match(unit.text, jf.width), jf.prose, jf.timestamped
     for unit, key in short:
         if counts[key] > 1 and len(unit.indices) == 1 and not unit.prose:

@@ -7,7 +7,10 @@ English one), and sentence-final punctuation covers Latin, Greek, Cyrillic, CJK 
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from functools import partial
+from typing import NamedTuple, Sequence
+
+import numpy as np
 
 # Wide characters: Hangul Jamo, CJK radicals..Yi, Hangul syllables, compatibility ideographs,
 # fullwidth forms, CJK extension B+ (counted as 2 columns, like a terminal does).
@@ -41,8 +44,9 @@ BULLET_RE = re.compile(rf"^\s*(?:{_BULLET})")
 # Menus printed on one line: "Home | News | Sport", "首页 → 财经 → 生活".
 SEPARATOR_RE = re.compile(r"\s[|/→>»·]\s|\s-\s|\|")
 # "By Jane Doe", "Von Max Muster", "Автор: ...": a byline (not a title, not a site name).
-_BYLINE = (r"(?:by|von|par|por|di|door|przez|autor|author|автор|от|από|του|της|作者|记者|文|撰文|编辑)"
-           r"(?:\s*[:：]\s*|\s+)\S")
+_BYLINE_WORDS = ("by", "von", "par", "por", "di", "door", "przez", "autor", "author", "автор", "от", "από", "του",
+                 "της", "作者", "记者", "文", "撰文", "编辑")
+_BYLINE = rf"(?:{'|'.join(_BYLINE_WORDS)})(?:\s*[:：]\s*|\s+)\S"
 BYLINE_RE = re.compile(rf"^\s*{_BYLINE}", re.I)
 # Both at once (a list item starts with a mark or digit, a byline with a letter: never both).
 _LEAD_RE = re.compile(rf"^\s*(?:(?P<bullet>{_BULLET})|(?P<byline>(?i:{_BYLINE})))")
@@ -84,88 +88,224 @@ class LineFeatures(NamedTuple):  # a tuple: cheap to build for every line of a p
 
 
 # Cheap exact gates: a regex runs only on lines holding a character every one of its matches needs.
-_NON_WIDE_RUNS_RE = re.compile("[^" + WIDE_RE.pattern[1:-1] + "]+")
-_NON_LETTER_RUNS_RE = re.compile(r"[\W\d_]+")
-_ASCII_NOT_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
 _DATE_MARKS_RE = re.compile(r"\d\s*[-/.年]\s*\d")  # in every DATE_RE match
 _TIME_MARKS_RE = re.compile(r"\d\s*[:：时]\s*[0-5]\d")  # in every TIME_RE match
 # every WORD_DATE_RE match holds one: the last digit of its day before the year, or before the month
 # and the year (it is tried at digits only, not at every letter)
 _WORD_DATE_TAIL_RE = re.compile(r"\d(?:,?\s+(?:19|20)\d\d(?!\d)|\.?\s+[^\W\d_]{3,12}+\.?,?\s+(?:19|20)\d\d(?!\d))")
-_SPACED_SEPARATOR_RE = re.compile(r"\s[/→>»·-]\s")  # every SEPARATOR_RE match without a "|" is one
-# every URL_RE match has one (case-insensitive matching folds none of these letters to other ones)
-_URL_MARKS_RE = re.compile(r"\.[cnordpgCNORDPG]|://|@|w\.|W\.")
-# in every match of DIGIT_RE, SEPARATOR_RE and _URL_MARKS_RE
-_MARKS_RE = re.compile(r"[\d|/→>»·\-@:.]")
-_EMPTY_FEATURES = LineFeatures(0, 0, False, 0, False, False, 0.0, False, 0, False, False, False, False, False)
-_new_features = tuple.__new__
 
 
 def line_features(line: str) -> LineFeatures:
-    text = line.strip()
-    if not text:
-        return _EMPTY_FEATURES
-    width = len(text)
-    if not text.isascii():
-        width += len(_NON_WIDE_RUNS_RE.sub("", text))
-    has_date = has_time = False
-    date_share = 0.0
-    # Most lines have no mark at all; the tests below look from the first mark (or digit) on, where
-    # all their matches start (the "w." of a URL and the space before a separator one character
-    # before; the regexes' look-behinds still see the text before where they start).
-    mark = _MARKS_RE.search(text)
-    first_mark = -1 if mark is None else mark.start()
-    digit = None if mark is None else mark if mark.group().isdecimal() else DIGIT_RE.search(text, first_mark)
-    if digit is not None:
-        at = digit.start()
-        dates = DATE_RE.findall(text, at) if _DATE_MARKS_RE.search(text, at) else []
-        if _WORD_DATE_TAIL_RE.search(text, at):  # (slow)
-            dates += WORD_DATE_RE.findall(text)
-        times = TIME_RE.findall(text, at) if _TIME_MARKS_RE.search(text, at) else []
-        has_date, has_time = bool(dates), bool(times)
-        if dates or times:
-            # (display widths; the matches begin and end with a digit, a letter or a CJK mark)
-            date_share = min(1.0, sum(len(s) if s.isascii() else display_width(s) for s in dates + times) / width)
-    head = text[:16]
-    if head.isalpha():
-        letters = len(head)
-    elif head.replace(" ", "").isalpha():  # words and spaces only
-        letters = len(head) - head.count(" ")
-    elif head.isascii():  # (the same as below, faster)
-        letters = len(head.encode("ascii").translate(None, _ASCII_NOT_LETTERS))
+    """The features of one line (surrounding space ignored); page_features for many."""
+    return page_features([line])[0]
+
+
+# --- the features of many lines at once ---------------------------------------------------------
+# A page's lines are looked at together, as one array of code points: what a character is (wide,
+# digit, letter, a mark some feature needs) comes from a table, per-line counts from sums over each
+# line's stretch. Only the lines holding the marks of a rarer feature (digits for dates and times, menu
+# separators, URL marks, a bullet or byline's first character) are then looked at alone, with the
+# regexes above. (One regex call per line per feature was the cost before, not the loops.)
+
+# Character classes, one bit each. Each is a regex matching one character, so the table and the
+# regexes cannot disagree.
+_WIDE, _DIGIT, _LETTER, _LEAD, _CLOSER, _FINAL, _COLON, _BEYOND = 1, 2, 4, 8, 16, 32, 64, 128
+_CHAR_CLASSES = (
+    (_WIDE, WIDE_RE),
+    (_DIGIT, DIGIT_RE),
+    (_LETTER, LETTER_RE),
+    # the first character of a _LEAD_RE match on a stripped line: a bullet mark, a digit or the first
+    # letter of a byline word (the same literals under the same case folding)
+    (_LEAD, re.compile(r"[-–—•·・●◦▪■□◆◇►▶▸»>*※+\[【]|\d|(?i:"
+                       + "|".join(sorted({re.escape(word[0]) for word in _BYLINE_WORDS})) + ")")),
+    (_CLOSER, re.compile("[" + re.escape(_CLOSERS) + "]")),
+    (_FINAL, re.compile("[" + re.escape("".join(sorted(_FINAL_MARKS))) + "]")),
+    (_COLON, re.compile("[:：]")),
+)
+# Marks of the rarer features, told apart by three neighbouring characters: a code per character (the
+# first regex that matches it) in the table's upper bits, and a table of what each triplet of codes
+# may be part of. Every _DATE_MARKS_RE / _TIME_MARKS_RE match holds a separator between two digits or
+# spaces, every _WORD_DATE_TAIL_RE match a space before "19" or "20", every URL_RE match "@", "://",
+# "w." or "." before one of the letters cdgnopr (either case), every SEPARATOR_RE match a "|" or a
+# menu separator between spaces.
+_MARK_SHIFT = 16
+_MARK_CODES = tuple(re.compile(pattern) for pattern in (
+    r"\s", "[12]", "[90]", r"\d", r"\.", "/", "-", "年", ":", "[：时]", "@", "[cnordpgCNORDPG]", "[wW]", r"\|",
+    "[→>»·]"))
+_SPACE, _YEAR_HEAD, _YEAR_NEXT, _OTHER_DIGIT, _PERIOD, _SLASH, _DASH, _YEAR_MARK, _COLON_MARK, _WIDE_COLON, _AT, \
+    _URL_LETTER, _W, _BAR, _ARROW = range(1, len(_MARK_CODES) + 1)
+_MAY_DATE, _MAY_TIME, _MAY_WORD_DATE, _MAY_URL, _MAY_SEPARATOR = 1, 2, 4, 8, 16
+_NCODES = len(_MARK_CODES) + 1
+
+
+def _triplet_table() -> np.ndarray:
+    """What the character in the middle of each triplet of mark codes may be part of (bits _MAY_*)."""
+    table = np.zeros(_NCODES ** 3, dtype=np.uint8)
+    digit_or_space = {_SPACE, _YEAR_HEAD, _YEAR_NEXT, _OTHER_DIGIT}
+    for before in range(_NCODES):
+        for at in range(_NCODES):
+            for after in range(_NCODES):
+                may = 0
+                if before in digit_or_space and after in digit_or_space:
+                    may |= _MAY_DATE if at in (_PERIOD, _SLASH, _DASH, _YEAR_MARK) else 0
+                    may |= _MAY_TIME if at in (_COLON_MARK, _WIDE_COLON) else 0
+                if (before, at, after) == (_SPACE, _YEAR_HEAD, _YEAR_NEXT):
+                    may |= _MAY_WORD_DATE
+                if at == _AT or (at, after) in ((_PERIOD, _URL_LETTER), (_W, _PERIOD), (_COLON_MARK, _SLASH)):
+                    may |= _MAY_URL
+                if at == _BAR or (before == after == _SPACE and at in (_SLASH, _DASH, _ARROW, _BAR)):
+                    may |= _MAY_SEPARATOR
+                table[(before * _NCODES + at) * _NCODES + after] = may
+    return table
+
+
+_TRIPLETS = _triplet_table()
+_BMP = 0x10000
+
+
+def _classes_of(ch: str) -> int:
+    """The class bits and mark code of one character."""
+    bits = sum(bit for bit, pattern in _CHAR_CLASSES if pattern.match(ch))
+    code = next((k for k, pattern in enumerate(_MARK_CODES, 1) if pattern.match(ch)), 0)
+    return bits | code << _MARK_SHIFT
+
+
+def _bmp_table() -> np.ndarray:
+    """_classes_of every character of the Basic Multilingual Plane, by code point (worked out a class at
+    a time), and one more entry that stands for any character beyond it (see _char_classes)."""
+    table = np.zeros(_BMP + 1, dtype=np.uint32)
+    every = "".join(map(chr, range(_BMP)))
+
+    def code_points(pattern: re.Pattern) -> np.ndarray:
+        found = "".join(pattern.findall(every))
+        return np.frombuffer(found.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+    for bit, pattern in _CHAR_CLASSES:
+        table[code_points(pattern)] |= bit
+    for code, pattern in reversed(list(enumerate(_MARK_CODES, 1))):  # the first pattern wins
+        where = code_points(pattern)
+        table[where] = (table[where] & ((1 << _MARK_SHIFT) - 1)) | code << _MARK_SHIFT
+    table[_BMP] = _BEYOND
+    return table
+
+
+_TABLE = _bmp_table()
+_ASTRAL_CLASSES: dict[int, int] = {}
+
+
+def _char_classes(codes: np.ndarray) -> np.ndarray:
+    """The class bits and mark code of each code point (characters beyond the BMP, rare, one by one)."""
+    classes = _TABLE.take(codes, mode="clip")
+    if np.bitwise_or.reduce(classes) & _BEYOND:
+        for code in np.unique(codes[codes >= _BMP]).tolist():
+            bits = _ASTRAL_CLASSES.get(code)
+            if bits is None:
+                bits = _ASTRAL_CLASSES[code] = _classes_of(chr(code))
+            classes[codes == code] = bits
+    return classes
+
+
+_HEAD = np.arange(16)
+
+
+def _dates_and_times(text: str, width: int, gates: int) -> tuple[bool, bool, float]:
+    """(has a date, has a time, share of the width they take) of a line with digits; `gates`: the
+    kinds of dates or times the line may hold (_MAY_DATE, _MAY_TIME, _MAY_WORD_DATE)."""
+    at = DIGIT_RE.search(text).start()  # (the date and time matches start at a digit)
+    dates = DATE_RE.findall(text, at) if gates & _MAY_DATE and _DATE_MARKS_RE.search(text, at) else []
+    if gates & _MAY_WORD_DATE and _WORD_DATE_TAIL_RE.search(text, at):  # (slow)
+        dates += WORD_DATE_RE.findall(text)
+    times = TIME_RE.findall(text, at) if gates & _MAY_TIME and _TIME_MARKS_RE.search(text, at) else []
+    if not (dates or times):
+        return False, False, 0.0
+    # (display widths; the matches begin and end with a digit, a letter or a CJK mark)
+    return bool(dates), bool(times), min(1.0, sum(len(s) if s.isascii() else display_width(s)
+                                                  for s in dates + times) / width)
+
+
+def _verdicts(width, letters, final, inner_punct, bullet, colon_end, date_share, has_date, has_time):
+    """(prose, timestamped) of a line, or of many at once (numpy arrays: hence & | ^ for and, or, not).
+
+    Prose reads like running text: a finished sentence of some length, a sentence leading into a list
+    ("... here is the list:"), or a long line with inner punctuation. Timestamped: a date with a time,
+    or a line that is mostly a date or a time ("Сегодня, 7:37")."""
+    prose = ((letters >= 2) & (date_share <= 0.5)
+             & ((final & (width >= 12) & ((bullet ^ True) | (width >= 40)))
+                | (colon_end & (width >= 50) & (inner_punct >= 1))
+                | ((width >= 70) & (inner_punct >= 2)) | ((width >= 120) & (inner_punct >= 1))))
+    timestamped = ((has_date & has_time) | (date_share > 0.35)
+                   | (has_time & (width <= 20) & (date_share >= 0.25)))
+    return prose, timestamped
+
+
+_new_features = partial(tuple.__new__, LineFeatures)  # (a LineFeatures from a tuple)
+
+
+def page_features(lines: Sequence[str]) -> list[LineFeatures]:
+    """The features of each line (surrounding space ignored), worked out for all lines at once."""
+    texts = [line.strip() for line in lines]
+    n = len(texts)
+    if n == 0:
+        return []
+    # the lines one after another, each followed by a line break (in no class), and one before the
+    # first: line j's stretch is [starts[j], starts[j + 1]), and every line, even an empty one, has one
+    codes = np.frombuffer(("\n" + "\n".join(texts) + "\n").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    classes = _char_classes(codes)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    starts = np.cumsum(lengths + 1) - lengths  # (1 + the lines and breaks before)
+    present = np.bitwise_or.reduceat(classes, starts)  # the classes found in each line
+    width = lengths + np.add.reduceat(classes & _WIDE, starts, dtype=np.int64)
+    # letters among the first 16 characters
+    head = classes.take(starts[:, None] + _HEAD, mode="clip")
+    letters = np.count_nonzero(((head & _LETTER) != 0) & (_HEAD < lengths[:, None]), axis=1)
+    last = classes[starts + lengths - 1] * (lengths > 0)  # (an empty line's "last character": none)
+    final = (last & _FINAL) != 0
+    colon_end = (last & _COLON) != 0
+    # what each line may hold, from the triplets of mark codes around each character
+    marks = classes >> _MARK_SHIFT
+    may = np.zeros(len(codes), dtype=np.uint8)
+    may[1:-1] = _TRIPLETS.take((marks[:-2] * _NCODES + marks[1:-1]) * _NCODES + marks[2:])
+    may = np.bitwise_or.reduceat(may, starts).tolist()
+
+    # the rarer features, line by line where the marks are
+    width_list = width.tolist()
+    inner_punct = np.zeros(n, dtype=np.int64)
+    long_lines = np.flatnonzero(width >= 50)
+    inner_punct[long_lines] = [len(INNER_PUNCT_RE.findall(texts[j])) for j in long_lines.tolist()]
+    present = present.tolist()
+    dated = [j for j, gates in enumerate(may)
+             if gates & (_MAY_DATE | _MAY_TIME | _MAY_WORD_DATE) and present[j] & _DIGIT]
+    has_date, has_time, date_share = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), np.zeros(n)
+    if dated:
+        has_date[dated], has_time[dated], date_share[dated] = zip(*(_dates_and_times(texts[j], width_list[j], may[j])
+                                                                    for j in dated))
+    separators = [0] * n
+    url = [False] * n
+    for j, gates in enumerate(may):
+        if gates & _MAY_URL:
+            url[j] = URL_RE.search(texts[j]) is not None
+        if gates & _MAY_SEPARATOR:
+            separators[j] = len(SEPARATOR_RE.findall(texts[j]))
+    bullet, byline = np.zeros(n, dtype=bool), [False] * n
+    for j in np.flatnonzero(classes[starts] & _LEAD).tolist():
+        lead = _LEAD_RE.match(texts[j])
+        if lead is not None:
+            bullet[j] = lead.lastgroup == "bullet"
+            byline[j] = lead.lastgroup == "byline" and width_list[j] <= 80
+    for j in np.flatnonzero((last & _CLOSER) != 0).tolist():
+        final[j] = texts[j].rstrip(_CLOSERS)[-1:] in _FINAL_MARKS  # ends_sentence (the text is stripped)
+    if n >= 16:  # the verdicts for all lines at once
+        prose, timestamped = _verdicts(width, letters, final, inner_punct, bullet, colon_end, date_share, has_date,
+                                       has_time)
     else:
-        letters = len(_NON_LETTER_RUNS_RE.sub("", head))
-    final = text.rstrip(_CLOSERS)[-1:] in _FINAL_MARKS  # ends_sentence(text): text is stripped
-    inner_punct = len(INNER_PUNCT_RE.findall(text)) if width >= 50 else 0
-    lead = _LEAD_RE.match(text)
-    bullet = lead is not None and lead.lastgroup == "bullet"
-    colon_end = text.endswith((":", "："))
-    if letters < 2 or date_share > 0.5:
-        prose = False
-    elif final and width >= 12 and not (bullet and width < 40):
-        prose = True
-    elif colon_end and width >= 50 and inner_punct >= 1:
-        prose = True  # "... here is the list:" introduces part of the article
-    else:
-        prose = (width >= 70 and inner_punct >= 2) or (width >= 120 and inner_punct >= 1)
-    return _new_features(LineFeatures, (
-        width,
-        letters,
-        final,
-        inner_punct,
-        has_date,
-        has_time,
-        date_share,
-        bullet,
-        len(SEPARATOR_RE.findall(text, max(0, first_mark - 1)))
-        if mark and ("|" in text or _SPACED_SEPARATOR_RE.search(text, max(0, first_mark - 1))) else 0,
-        mark is not None and _URL_MARKS_RE.search(text, max(0, first_mark - 1)) is not None
-        and URL_RE.search(text) is not None,
-        colon_end,
-        lead is not None and width <= 80 and lead.lastgroup == "byline",
-        prose,
-        ((has_date and has_time) or date_share > 0.35 or (has_time and width <= 20 and date_share >= 0.25)),
-    ))
+        prose, timestamped = np.array(list(map(_verdicts, width.tolist(), letters.tolist(), final.tolist(),
+                                               inner_punct.tolist(), bullet.tolist(), colon_end.tolist(),
+                                               date_share.tolist(), has_date.tolist(), has_time.tolist()))).T
+    rows = zip(width_list, letters.tolist(), final.tolist(), inner_punct.tolist(), has_date.tolist(),
+               has_time.tolist(), date_share.tolist(), bullet.tolist(), separators, url, colon_end.tolist(), byline,
+               prose.tolist(), timestamped.tolist())
+    return list(map(_new_features, rows))
+
 
 
 _NOT_ALNUM_RE = re.compile(r"[\W_]+")
@@ -179,6 +319,25 @@ def normalise_line(line: str) -> str:
     if line.isascii():  # the same, faster
         return line.lower().encode("ascii").translate(None, _ASCII_NOT_ALNUM).decode("ascii")
     return _NOT_ALNUM_RE.sub("", line.casefold())
+
+
+_ASCII_NOT_ALNUM_NOR_BREAK = _ASCII_NOT_ALNUM.replace(b"\n", b"")
+
+
+def normalise_lines(lines: Sequence[str]) -> list[str]:
+    """[normalise_line(line) for line in lines], in one pass over the lines joined by line breaks
+    (case folding maps each character alone, so it is the same on the joined text)."""
+    joined = "\n".join(lines)
+    if joined.isascii():
+        joined = joined.lower().encode("ascii").translate(None, _ASCII_NOT_ALNUM_NOR_BREAK).decode("ascii")
+    else:  # the letters, digits and line breaks of the case-folded text, by the class table
+        codes = np.frombuffer(joined.casefold().encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        kept = codes[((_char_classes(codes) & (_LETTER | _DIGIT)) != 0) | (codes == 10)]
+        joined = kept.tobytes().decode("utf-32-le", "surrogatepass")
+    keys = joined.split("\n")
+    if len(keys) != len(lines):  # (a line holding a line break of its own, or no lines)
+        return [normalise_line(line) for line in lines]
+    return keys
 
 
 def is_near_repeat(short: str, long: str, min_chars: int = 4) -> bool:
