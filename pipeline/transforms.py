@@ -566,19 +566,15 @@ class ResolveClusters(beam.PTransform):
                       | "BothWays" >> beam.FlatMap(lambda e: [(e[0][0], e[0][1]), (e[0][1], e[0][0])])
                       | "Adjacency" >> group()
                       | "Distinct" >> beam.MapTuple(lambda node, others: (node, sorted(set(others)))))
-        labels = (edges
-                  | "OwnLabels" >> beam.FlatMap(lambda e: [(e[0][0], e[0][0]), (e[0][1], e[0][1])])
-                  | "GroupOwn" >> group()
-                  | "OneOwnLabel" >> beam.Map(_smallest))
+        # a round groups each node's labels received so far (its own at first) with its neighbours and
+        # passes the smallest on: grouping the labels again only to take their minimum is not needed
+        labels = edges | "OwnLabels" >> beam.FlatMap(lambda e: [(e[0][0], e[0][0]), (e[0][1], e[0][1])])
         for i in range(self.rounds):
             tagged = (labels | f"TagLabels{i + 1}" >> beam.MapTuple(lambda node, label: (node, (LABEL, label))),
                       neighbours | f"TagNeighbours{i + 1}" >> beam.MapTuple(
                           lambda node, others: (node, (NEIGHBOURS, others))))
-            labels = (tagged
-                      | f"Round{i + 1}" >> group()
-                      | f"Spread{i + 1}" >> beam.FlatMap(_spread_label)
-                      | f"GroupSpread{i + 1}" >> group()
-                      | f"Best{i + 1}" >> beam.Map(_smallest))
+            labels = tagged | f"Round{i + 1}" >> group() | f"Spread{i + 1}" >> beam.FlatMap(_spread_label)
+        labels = labels | "GroupLabels" >> group() | "Best" >> beam.Map(_smallest)
         return labels | "NotKept" >> beam.Filter(lambda kv: kv[1] != kv[0])
 
 

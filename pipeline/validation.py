@@ -646,25 +646,29 @@ class ValidationProcess:
     The child imports Great Expectations and pandas (3-5 s) while the job runs, instead of after it,
     and validation's memory is its own: the launcher's peak and validation's do not add up (a process
     keeps the memory it freed). `run` hands it the job and returns the results; `close` stops a child
-    that was never used (the job failed, or validation is off).
+    that was never used (the job failed, or validation is off). A plain `python -c` child talking
+    pickle over its stdin/stdout: unlike multiprocessing's spawn it never re-imports the caller's
+    main script.
     """
 
     def __init__(self):
-        import multiprocessing
+        import subprocess
+        import sys
 
-        context = multiprocessing.get_context("spawn")  # a fresh interpreter: no copy of Beam's threads
-        self._conn, child_end = context.Pipe()
-        self._process = context.Process(target=_validation_child, args=(child_end,), daemon=True,
-                                        name="newsclean-validation")
-        self._process.start()
-        child_end.close()
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", "from pipeline.validation import serve_validation; serve_validation()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
     def run(self, out_dir: str, config=None, examples: int = 3) -> dict:
+        import pickle
+
         try:
-            self._conn.send((out_dir, config, examples))
-            status, payload = self._conn.recv()
-        except (EOFError, OSError) as err:
-            raise RuntimeError(f"the validation process ended without results ({err})") from err
+            pickle.dump((out_dir, config, examples), self._process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self._process.stdin.close()
+            status, payload = pickle.load(self._process.stdout)
+        except (EOFError, OSError, pickle.UnpicklingError) as err:
+            raise RuntimeError(f"the validation process ended without results ({type(err).__name__}: {err}); "
+                               "`newsclean validate OUTPUT_DIR` runs it on its own") from err
         finally:
             self.close()
         if status != "ok":
@@ -672,31 +676,41 @@ class ValidationProcess:
         return payload
 
     def close(self) -> None:
-        if self._process.is_alive():
+        for stream in (self._process.stdin, self._process.stdout):
             try:
-                self._conn.send(None)
+                stream.close()
             except OSError:
                 pass
-            self._process.join(timeout=30)
-            if self._process.is_alive():
-                self._process.terminate()
-        self._conn.close()
+        try:
+            self._process.wait(timeout=30)
+        except Exception:
+            self._process.kill()
+            self._process.wait()
 
 
-def _validation_child(conn) -> None:
+def serve_validation() -> None:
+    """The child's side of ValidationProcess: import, read one job from stdin, answer on stdout."""
+    import pickle
+    import sys
+
+    answer = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # whatever the libraries print goes to stderr
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations  # noqa: F401  (the slow import, done while the job runs)
     import pandas  # noqa: F401
 
-    job = conn.recv()
-    if job is None:
+    try:
+        job = pickle.load(sys.stdin.buffer)
+    except EOFError:  # closed without a job: the run failed or needs no validation
         return
     try:
-        conn.send(("ok", validate_output(*job)))
+        result = ("ok", validate_output(*job))
     except BaseException:  # the parent reports it; nothing may be lost silently
         import traceback
 
-        conn.send(("error", traceback.format_exc()))
+        result = ("error", traceback.format_exc())
+    pickle.dump(result, answer, protocol=pickle.HIGHEST_PROTOCOL)
+    answer.close()
 
 
 def write_results(out_dir: str, results: dict) -> str:
