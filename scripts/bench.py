@@ -14,7 +14,8 @@
    an untimed warm-up on the seeds: model loading and the CC-CEDICT index are paid once per process).
 3. `newsclean run` end to end (start-up, graph, corpus passes, writing and validation included) in a
    fresh process for each --workers value; peak memory is the high-water mark (VmHWM) of every process
-   of the run's tree, sampled twice a second: the launcher and each Beam worker process separately.
+   of the run's tree, sampled twice a second: the launcher, each Beam worker process and the
+   validation process separately.
 4. A reference on the same files in the same run: DataTrove's Gopher repetition + Gopher quality + C4
    quality filters (English word tokenizer) when --datatrove-python names a Python with datatrove and
    spacy installed; and always a plain-Python baseline: read, decode UTF-8, seeded langdetect per
@@ -203,6 +204,8 @@ def _role(pid: int, root: int) -> str:
     cmd = _cmdline(pid)
     if "sdk_worker" in cmd or "worker_pool" in cmd:
         return "beam_worker"
+    if "serve_validation" in cmd:
+        return "validation"
     if "multiprocessing" in cmd or "spawn" in cmd:
         return "child"
     return "other"
