@@ -27,8 +27,16 @@ PAGES = "pages"
 BITEXT = "bitext"
 
 
+_COUNTERS: dict = {}
+
+
 def count(name: str, n: int = 1) -> None:
-    Metrics.counter(NAMESPACE, name).inc(n)
+    """Adds n to the Beam counter `name` (counter objects are made once per process: a counter
+    finds the running bundle's metrics when incremented, so one object serves every bundle)."""
+    counter = _COUNTERS.get(name)
+    if counter is None:
+        counter = _COUNTERS[name] = Metrics.counter(NAMESPACE, name)
+    counter.inc(n)
 
 
 def error_detail(err: BaseException) -> str:
