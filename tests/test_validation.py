@@ -163,6 +163,26 @@ def test_sidebar_line_fails_no_chrome_lines(tmp_path):
     assert e["examples"] == ["a1f0000000000005 (in/zh_talks.txt): [timestamped_headline] 神舟二十二号飞行任务标识发布2025-11-24 22:16:26"]
 
 
+def test_validation_in_its_child_process_gives_the_same_verdicts(tmp_path):
+    """`newsclean run` validates in a child process (ValidationProcess): same results as in process,
+    a failure inside it reported, and an unused child stopped."""
+    def sidebar(records):
+        records["clean"][4]["text"] += "\n神舟二十二号飞行任务标识发布2025-11-24 22:16:26"
+
+    folder = plant(tmp_path, sidebar)
+    config = cli._config_from_args(cli.build_parser().parse_args(["validate", folder, "--set", ALLOWED]))
+    in_process = validation.validate_output(folder, config)
+    in_child = validation.ValidationProcess().run(folder, config)
+    verdicts = lambda results: [(s["name"], e["name"], e["status"], e.get("unexpected_count"))
+                                for s in results["suites"] for e in s["expectations"]]
+    assert verdicts(in_child) == verdicts(in_process) and failed(in_child) == ["clean.no_chrome_lines"]
+    with pytest.raises(RuntimeError, match="validation failed in its process"):
+        validation.ValidationProcess().run(folder, config="not a config")
+    unused = validation.ValidationProcess()
+    unused.close()
+    assert unused._process.returncode is not None
+
+
 def test_duplicate_id_fails_id_unique(tmp_path):
     def duplicate(records):
         twin = dict(records["clean"][1], text=records["clean"][1]["text"] + "\nEin weiterer Absatz folgt hier.")
