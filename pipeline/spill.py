@@ -150,7 +150,7 @@ class WriteKeyPartitions(beam.DoFn):
     def start_bundle(self):
         self.buffers = [[] for _ in range(self.partitions)]
         self.buffered = 0
-        self.files: dict[int, tuple[str, object]] = {}
+        self.files = [RollingFiles(self.tmp_dir, f"{self.prefix}{p}") for p in range(self.partitions)]
 
     def process(self, element):
         key = element[0] if self.values else element
@@ -162,19 +162,15 @@ class WriteKeyPartitions(beam.DoFn):
     def _flush(self):
         for p, buffer in enumerate(self.buffers):
             if buffer:
-                if p not in self.files:
-                    path = sinks.unique_path(self.tmp_dir, f"{self.prefix}{p}")
-                    self.files[p] = (path, FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED))
-                pickle.dump(buffer, self.files[p][1], protocol=pickle.HIGHEST_PROTOCOL)
+                self.files[p].write(pickle.dumps(buffer, protocol=pickle.HIGHEST_PROTOCOL))
                 self.buffers[p] = []
         self.buffered = 0
 
     def finish_bundle(self):
         self._flush()
-        for p, (path, fh) in sorted(self.files.items()):
-            fh.close()
-            yield sinks.in_global_window((p, path))
-        self.files = {}
+        for p, files in enumerate(self.files):
+            for path in files.close():
+                yield sinks.in_global_window((p, path))
 
 
 def _partition_entries(paths) -> list:
