@@ -135,8 +135,8 @@ def test_sketch_jaccard_is_exact_for_short_documents_and_close_for_long_ones():
 
 
 def test_keeper_is_the_longest_text_then_the_smallest_id():
-    def keeper(*members):
-        return dedup.keeper_of({"id": i, "chars": n} for i, n in members)["id"]
+    def keeper(*members):  # the smallest rank is kept (exact groups, bucket pairs and clusters use it)
+        return dedup.id_of_rank(min(dedup.rank_bytes(i, n) for i, n in members))
 
     assert keeper(("b", 100), ("a", 90), ("c", 100)) == "b"
     assert keeper(("z", 50), ("y", 50)) == "y"

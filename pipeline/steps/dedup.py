@@ -27,7 +27,6 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 
@@ -259,11 +258,6 @@ def rank_bytes(doc_id: str, chars: int) -> bytes:
 def id_of_rank(rank: bytes) -> str:
     """The document id inside a rank_bytes value."""
     return rank[4:].decode("utf-8", "surrogatepass")
-
-
-def keeper_of(records: Iterable[dict]) -> dict:
-    """The kept record among records with `id` and `chars` (the keeper rule, see rank_bytes)."""
-    return min(records, key=lambda r: rank_bytes(r["id"], r["chars"]))
 
 
 def bucket_pairs(members: list[tuple[int, str]], max_all_pairs: int = 32) -> list[tuple[tuple[int, str], tuple[int, str]]]:
