@@ -41,3 +41,28 @@ def test_ids_are_stable_and_depend_on_path_and_content():
     assert doc.lines == ("line one", "line two")
     assert doc.encoding == "utf-16-le"
     assert doc.text == "line one\nline two"
+
+
+def test_whole_text_normalisation_equals_line_by_line():
+    """normalize_text normalises the joined lines at once; it must give what each line alone gives,
+    including where a removed character sits between CR and LF (still two breaks, not one CRLF)."""
+    import random
+    import re
+
+    from pipeline.steps.normalize import normalize_line
+
+    breaks = re.compile(r"\r\n|[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+    def line_by_line(text):
+        lines = breaks.split(text)
+        if lines[-1] == "":
+            lines.pop()
+        return [normalize_line(line) for line in lines]
+
+    assert normalize_text("\r\u00ad\nb") == line_by_line("\r\u00ad\nb") == ["", "", "b"]
+    alphabet = list("ab \t\u00a0\u2003\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029\x00\x07\x1b\x7f\x9f\ufeff"
+                    "\u200b\u00ad\ud800\u200c\u0302\u0323e\u1100\u1161\u11a8\u0308\u212b\u0338\u3099か\U0001F600")
+    rng = random.Random(7)
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
+        assert normalize_text(text) == line_by_line(text), repr(text)
