@@ -138,14 +138,16 @@ class WriteKeyPartitions(beam.DoFn):
     """(key bytes, value) -> (partition, file) for each partition file the bundle wrote.
 
     Each file holds pickled lists of (key, value) pairs. With `values=False` the elements are bare
-    keys (to be counted) and the files hold lists of keys.
+    keys (to be counted) and the files hold lists of keys. With `batched=True` each element is a
+    list of those entries (e.g. all the keys of one document).
     """
 
-    def __init__(self, tmp_dir: str, prefix: str, partitions: int, values: bool = True):
+    def __init__(self, tmp_dir: str, prefix: str, partitions: int, values: bool = True, batched: bool = False):
         self.tmp_dir = tmp_dir
         self.prefix = prefix
         self.partitions = partitions
         self.values = values
+        self.batched = batched
 
     def start_bundle(self):
         self.buffers = [[] for _ in range(self.partitions)]
@@ -153,9 +155,10 @@ class WriteKeyPartitions(beam.DoFn):
         self.files = [RollingFiles(self.tmp_dir, f"{self.prefix}{p}") for p in range(self.partitions)]
 
     def process(self, element):
-        key = element[0] if self.values else element
-        self.buffers[zlib.crc32(key) % self.partitions].append(element)
-        self.buffered += 1
+        buffers, partitions, values = self.buffers, self.partitions, self.values
+        for entry in element if self.batched else (element,):
+            buffers[zlib.crc32(entry[0] if values else entry) % partitions].append(entry)
+        self.buffered += len(element) if self.batched else 1
         if self.buffered >= KEY_BUFFER_ENTRIES:
             self._flush()
 
@@ -204,24 +207,32 @@ class GroupKeys(beam.PTransform):
     grouped on disk in that many partitions (local runs, see above). Apply it to the collections as
     their producing steps made them (not to a Flatten of them): the key files are then written in
     the same fused stage as the keys, and the keys never wait in the local runner's memory.
+
+    With `batched=True` each element of the parts is a list of such entries: a step that makes many
+    keys per input (a document's lines, its LSH bands) sends them as one element, since every
+    element costs the runner a few microseconds.
     """
 
-    def __init__(self, tmp_dir: str, partitions: int | None, count: bool = False):
+    def __init__(self, tmp_dir: str, partitions: int | None, count: bool = False, batched: bool = False):
         super().__init__()
         self.tmp_dir = tmp_dir
         self.partitions = partitions
         self.count = count
+        self.batched = batched
 
     def expand(self, parts):
         parts = parts if isinstance(parts, tuple) else (parts,)
         if self.partitions is None:
             keys = flatten(list(parts), "AllKeys")
+            if self.batched:
+                keys = keys | "Unbatch" >> beam.FlatMap(lambda entries: entries)
             if self.count:
                 return keys | "One" >> beam.Map(lambda key: (key, 1)) | "Count" >> beam.CombinePerKey(sum)
             return keys | "Group" >> beam.GroupByKey() | "SortValues" >> beam.MapTuple(
                 lambda key, values: (key, sorted(values)))
         files = [part | f"WriteKeys{i}" >> beam.ParDo(WriteKeyPartitions(
-            self.tmp_dir, "keys", self.partitions, values=not self.count)) for i, part in enumerate(parts)]
+            self.tmp_dir, "keys", self.partitions, values=not self.count, batched=self.batched))
+            for i, part in enumerate(parts)]
         return (flatten(files, "KeyFiles")
                 | "ByPartition" >> beam.GroupByKey()
                 | "ReadPartitions" >> beam.FlatMap(count_key_partition if self.count else group_key_partition))

@@ -303,7 +303,8 @@ LINE_KEYS = "line_keys"
 
 
 class SpillWithLineKeys(spill.SpillWriter):
-    """Document -> spill files of (document, its repeat keys); each (scope, line key) on LINE_KEYS."""
+    """Document -> spill files of (document, its repeat keys); the list of its (scope, line key)s on
+    LINE_KEYS."""
 
     def __init__(self, tmp_dir: str, max_chars: int):
         super().__init__(tmp_dir, "docs")
@@ -311,8 +312,8 @@ class SpillWithLineKeys(spill.SpillWriter):
 
     def process(self, doc: Document):
         keys = list(repeats.scoped_keys(doc, self.max_chars))
-        for scoped, _occurrence in keys:
-            yield beam.pvalue.TaggedOutput(LINE_KEYS, scoped)
+        if keys:
+            yield beam.pvalue.TaggedOutput(LINE_KEYS, [scoped for scoped, _occurrence in keys])
         self.spill((doc, keys))
 
 
@@ -353,7 +354,7 @@ class RemoveCorpusRepeats(beam.PTransform):
         files = flatten([s.files for s in spilled], "SpillFiles") | "SpreadFiles" >> beam.Reshuffle()
         frequent = (
             tuple(s[LINE_KEYS] for s in spilled)
-            | "DocsPerLine" >> spill.GroupKeys(self.tmp_dir, self.key_partitions, count=True)
+            | "DocsPerLine" >> spill.GroupKeys(self.tmp_dir, self.key_partitions, count=True, batched=True)
             | "Frequent" >> beam.Filter(lambda kv: repeats.is_frequent(kv[0], kv[1], site_min, corpus_min))
             | "Keys" >> beam.Keys()
         )
@@ -390,8 +391,9 @@ SKETCHES = "sketches"  # prefix of the sketch files in the dedup folder
 
 
 class SpillWithDedupKeys(spill.SpillWriter):
-    """Clean record -> spill files of records; (exact key, rank) on EXACT_KEYS and one (band key,
-    member) per LSH band on BANDS; rank = dedup.rank_bytes (smaller = kept first), exact key 16 bytes.
+    """Clean record -> spill files of records; (exact key, rank) on EXACT_KEYS and the list of its
+    (band key, member)s, one per LSH band, on BANDS; rank = dedup.rank_bytes (smaller = kept first),
+    exact key 16 bytes.
 
     With near de-duplication each document's sketch (its `verify_shingles` smallest shingle hashes,
     little-endian uint32) is written once to a sketch file, and the member names its place:
@@ -428,8 +430,8 @@ class SpillWithDedupKeys(spill.SpillWriter):
             if len(hashes):  # no letters or digits: nothing to compare, never a near duplicate
                 sketch = hashes[:cfg.verify_shingles].astype("<u4").tobytes()
                 member = exact + spill.compact_place(*self.sketches.write(sketch), len(sketch)) + rank
-                for key in self.hasher.band_keys(self.hasher.signature(hashes)):
-                    yield beam.pvalue.TaggedOutput(BANDS, (key, member))
+                yield beam.pvalue.TaggedOutput(BANDS, [
+                    (key, member) for key in self.hasher.band_keys(self.hasher.signature(hashes))])
         self.spill(record)
 
     def finish_bundle(self):
@@ -446,8 +448,9 @@ def _exact_removed(element):
 
 
 def _bucket_pairs(element):
-    """(band key, members) -> candidate pairs among the bucket's exact-group keepers, each pair keyed
-    for de-duplication: (len(rank a) + rank a + rank b, place a + place b).
+    """(band key, members) -> one list of the candidate pairs among the bucket's exact-group keepers
+    (nothing for a bucket of one group), each pair keyed for de-duplication: (len(rank a) + rank a +
+    rank b, place a + place b).
 
     The documents of one exact group share every band, so the best rank per exact key in a bucket
     is the group's keeper: exact duplicates never become near-duplicate candidates. Nodes are
@@ -460,8 +463,8 @@ def _bucket_pairs(element):
         if exact not in best or node < best[exact]:
             best[exact] = node
     if len(best) > 1:
-        for (rank_a, place_a), (rank_b, place_b) in dedup.bucket_pairs(list(best.values())):
-            yield len(rank_a).to_bytes(2, "big") + rank_a + rank_b, place_a + place_b
+        yield [(len(rank_a).to_bytes(2, "big") + rank_a + rank_b, place_a + place_b)
+               for (rank_a, place_a), (rank_b, place_b) in dedup.bucket_pairs(list(best.values()))]
 
 
 def _candidate_pair(element):
@@ -650,9 +653,9 @@ class DeduplicateCorpus(beam.PTransform):
         if cfg.near:
             score = ScorePairs(self.tmp_dir, cfg.verify_shingles)
             edges = (tuple(s[BANDS] for s in spilled)
-                     | "GroupBands" >> spill.GroupKeys(self.tmp_dir, self.key_partitions)
+                     | "GroupBands" >> spill.GroupKeys(self.tmp_dir, self.key_partitions, batched=True)
                      | "BucketPairs" >> beam.FlatMap(_bucket_pairs)
-                     | "DistinctPairs" >> spill.GroupKeys(self.tmp_dir, self.key_partitions)
+                     | "DistinctPairs" >> spill.GroupKeys(self.tmp_dir, self.key_partitions, batched=True)
                      | "Candidates" >> beam.Map(_candidate_pair)
                      | "Verify" >> beam.ParDo(score)
                      | "AboveThreshold" >> beam.FlatMap(_similar_pairs, cfg.threshold))

@@ -58,17 +58,20 @@ def test_a_run_leaves_no_temporary_files_in_the_output(tmp_path):
 KEYED = [[(f"k{i % 23}".encode(), f"v{i:03d}".encode()) for i in range(start, 300, 3)] for start in range(3)]
 
 
-def grouped_by(partitions, tmp_path, count: bool):
+def grouped_by(partitions, tmp_path, count: bool, batched: bool = False):
     from apache_beam.testing.util import assert_that, equal_to
 
     items = [[key for key, _ in part] for part in KEYED] if count else KEYED
+    if batched:  # entries sent in lists of up to 4 (a document's keys), one list empty
+        items = [[part[i:i + 4] for i in range(0, len(part), 4)] + [[]] for part in items]
     expected: dict = {}
     for key, value in (kv for part in KEYED for kv in part):
         expected.setdefault(key, []).append(value)
     expected = [(k, len(v)) if count else (k, sorted(v)) for k, v in expected.items()]
     with beam.Pipeline() as p:
         parts = tuple(p | f"Keys{i}" >> beam.Create(part) for i, part in enumerate(items))
-        assert_that(parts | spill.GroupKeys(str(tmp_path), partitions, count=count), equal_to(expected))
+        assert_that(parts | spill.GroupKeys(str(tmp_path), partitions, count=count, batched=batched),
+                    equal_to(expected))
 
 
 def test_keys_grouped_on_disk_give_what_the_shuffle_gives(tmp_path, monkeypatch):
@@ -86,3 +89,10 @@ def test_key_partitions_follow_the_input_size():
     assert spill.key_partitions(40 << 20) == 2
     assert spill.key_partitions(400 << 20) == 13
     assert spill.key_partitions(1 << 40) == spill.MAX_KEY_PARTITIONS
+
+
+def test_keys_sent_in_lists_are_grouped_like_single_keys(tmp_path, monkeypatch):
+    monkeypatch.setattr(spill, "KEY_BUFFER_ENTRIES", 7)
+    for count in (False, True):
+        grouped_by(None, tmp_path / f"shuffle{count}", count, batched=True)
+        grouped_by(5, tmp_path / f"disk{count}", count, batched=True)
