@@ -139,15 +139,18 @@ class WriteKeyPartitions(beam.DoFn):
 
     Each file holds pickled lists of (key, value) pairs. With `values=False` the elements are bare
     keys (to be counted) and the files hold lists of keys. With `batched=True` each element is a
-    list of those entries (e.g. all the keys of one document).
+    list of those entries (e.g. all the keys of one document). With `smallest=True` only the
+    smallest value of a key is wanted, and each buffer keeps only that before it is written.
     """
 
-    def __init__(self, tmp_dir: str, prefix: str, partitions: int, values: bool = True, batched: bool = False):
+    def __init__(self, tmp_dir: str, prefix: str, partitions: int, values: bool = True, batched: bool = False,
+                 smallest: bool = False):
         self.tmp_dir = tmp_dir
         self.prefix = prefix
         self.partitions = partitions
         self.values = values
         self.batched = batched
+        self.smallest = smallest
 
     def start_bundle(self):
         self.buffers = [[] for _ in range(self.partitions)]
@@ -165,6 +168,8 @@ class WriteKeyPartitions(beam.DoFn):
     def _flush(self):
         for p, buffer in enumerate(self.buffers):
             if buffer:
+                if self.smallest:
+                    buffer = list(_smallest_values(buffer).items())
                 self.files[p].write(pickle.dumps(buffer, protocol=pickle.HIGHEST_PROTOCOL))
                 self.buffers[p] = []
         self.buffered = 0
@@ -193,6 +198,20 @@ def group_key_partition(element):
         yield key, [value for _key, value in group]
 
 
+def _smallest_values(entries) -> dict:
+    smallest: dict = {}
+    for key, value in entries:
+        if key not in smallest or value < smallest[key]:
+            smallest[key] = value
+    return smallest
+
+
+def smallest_key_partition(element):
+    """(partition, its files) -> (key, its smallest value) for each key of the partition, in key order."""
+    _partition, paths = element
+    yield from sorted(_smallest_values(_partition_entries(paths)).items())
+
+
 def count_key_partition(element):
     """(partition, its files of bare keys) -> (key, occurrences) for each key, in key order."""
     _partition, paths = element
@@ -201,7 +220,8 @@ def count_key_partition(element):
 
 class GroupKeys(beam.PTransform):
     """Parts (PCollections) of (key bytes, value) -> (key, sorted list of its values); with
-    `count=True`, parts of bare keys -> (key, occurrences).
+    `smallest=True` -> (key, its smallest value); with `count=True`, parts of bare keys -> (key,
+    occurrences).
 
     `partitions` None: Beam's GroupByKey / CombinePerKey (remote runners). A number: the keys are
     grouped on disk in that many partitions (local runs, see above). Apply it to the collections as
@@ -213,12 +233,14 @@ class GroupKeys(beam.PTransform):
     element costs the runner a few microseconds.
     """
 
-    def __init__(self, tmp_dir: str, partitions: int | None, count: bool = False, batched: bool = False):
+    def __init__(self, tmp_dir: str, partitions: int | None, count: bool = False, batched: bool = False,
+                 smallest: bool = False):
         super().__init__()
         self.tmp_dir = tmp_dir
         self.partitions = partitions
         self.count = count
         self.batched = batched
+        self.smallest = smallest
 
     def expand(self, parts):
         parts = parts if isinstance(parts, tuple) else (parts,)
@@ -228,11 +250,15 @@ class GroupKeys(beam.PTransform):
                 keys = keys | "Unbatch" >> beam.FlatMap(lambda entries: entries)
             if self.count:
                 return keys | "One" >> beam.Map(lambda key: (key, 1)) | "Count" >> beam.CombinePerKey(sum)
+            if self.smallest:
+                return keys | "Smallest" >> beam.CombinePerKey(min)
             return keys | "Group" >> beam.GroupByKey() | "SortValues" >> beam.MapTuple(
                 lambda key, values: (key, sorted(values)))
         files = [part | f"WriteKeys{i}" >> beam.ParDo(WriteKeyPartitions(
-            self.tmp_dir, "keys", self.partitions, values=not self.count, batched=self.batched))
-            for i, part in enumerate(parts)]
+            self.tmp_dir, "keys", self.partitions, values=not self.count, batched=self.batched,
+            smallest=self.smallest)) for i, part in enumerate(parts)]
+        read = (count_key_partition if self.count else smallest_key_partition if self.smallest
+                else group_key_partition)
         return (flatten(files, "KeyFiles")
                 | "ByPartition" >> beam.GroupByKey()
-                | "ReadPartitions" >> beam.FlatMap(count_key_partition if self.count else group_key_partition))
+                | "ReadPartitions" >> beam.FlatMap(read))

@@ -468,24 +468,27 @@ def _bucket_pairs(element):
 
 
 def _candidate_pair(element):
-    """(pair key, [its places, once per bucket that made it]) -> ((rank a, place a), (rank b, place b))."""
+    """(pair key, the pair's places) -> ((rank a, place a), (rank b, place b))."""
     key, places = element
     n = int.from_bytes(key[:2], "big")
-    return (key[2:2 + n], places[0][:24]), (key[2 + n:], places[0][24:])
+    return (key[2:2 + n], places[:24]), (key[2 + n:], places[24:])
 
 
 class ScorePairs(beam.DoFn):
-    """((rank a, place a), (rank b, place b)) -> (that pair, Jaccard from the two bottom-k sketches).
+    """((rank a, place a), (rank b, place b)) -> (that pair, Jaccard from the two bottom-k sketches);
+    with a `threshold`, only the pairs at or above it (and both counted: candidate and similar pairs).
 
     The sketches are read back from the sketch files by place, the most recent ones kept in a small
-    cache; so pairs never carry shingles and no join or side input is needed.
+    cache (pairs come sorted by their first rank, so one document's sketch serves its run of pairs);
+    so pairs never carry shingles and no join or side input is needed.
     """
 
-    CACHE = 4096  # sketches of at most verify_shingles hashes each: at most ~16 MB
+    CACHE = 1024  # sketches of at most verify_shingles hashes each: at most ~4 MB
 
-    def __init__(self, tmp_dir: str, k: int):
+    def __init__(self, tmp_dir: str, k: int, threshold: float | None = None):
         self.tmp_dir = tmp_dir
         self.k = k
+        self.threshold = threshold
 
     def start_bundle(self):
         self.files = {}
@@ -507,20 +510,19 @@ class ScorePairs(beam.DoFn):
 
     def process(self, pair):
         (_a, place_a), (_b, place_b) = pair
-        yield pair, dedup.sketch_jaccard(self._sketch(place_a), self._sketch(place_b), self.k)
+        similarity = dedup.sketch_jaccard(self._sketch(place_a), self._sketch(place_b), self.k)
+        if self.threshold is None:
+            yield pair, similarity
+            return
+        count("dedup.candidate_pairs")
+        if similarity >= self.threshold:
+            count("dedup.similar_pairs")
+            yield pair, similarity
 
     def finish_bundle(self):
         for fh in self.files.values():
             fh.close()
         self.files, self.cache = {}, {}
-
-
-def _similar_pairs(scored, threshold: float):
-    """Keeps the verified candidate pairs at or above the threshold; counts both."""
-    count("dedup.candidate_pairs")
-    if scored[1] >= threshold:
-        count("dedup.similar_pairs")
-        yield scored
 
 
 LABEL, NEIGHBOURS = 0, 1  # tags of the values grouped in a round of ResolveClusters
@@ -651,14 +653,13 @@ class DeduplicateCorpus(beam.PTransform):
                            | "GroupExact" >> spill.GroupKeys(self.tmp_dir, self.key_partitions)
                            | "ExactRemoved" >> beam.FlatMap(_exact_removed))
         if cfg.near:
-            score = ScorePairs(self.tmp_dir, cfg.verify_shingles)
             edges = (tuple(s[BANDS] for s in spilled)
                      | "GroupBands" >> spill.GroupKeys(self.tmp_dir, self.key_partitions, batched=True)
                      | "BucketPairs" >> beam.FlatMap(_bucket_pairs)
-                     | "DistinctPairs" >> spill.GroupKeys(self.tmp_dir, self.key_partitions, batched=True)
+                     | "DistinctPairs" >> spill.GroupKeys(self.tmp_dir, self.key_partitions, batched=True,
+                                                          smallest=True)
                      | "Candidates" >> beam.Map(_candidate_pair)
-                     | "Verify" >> beam.ParDo(score)
-                     | "AboveThreshold" >> beam.FlatMap(_similar_pairs, cfg.threshold))
+                     | "Verify" >> beam.ParDo(ScorePairs(self.tmp_dir, cfg.verify_shingles, cfg.threshold)))
             not_kept = (edges
                         | "Ranks" >> beam.Map(lambda e: ((e[0][0][0], e[0][1][0]), e[1]))
                         | "Clusters" >> ResolveClusters(cfg.max_rounds, self.tmp_dir, self.key_partitions))
@@ -672,7 +673,7 @@ class DeduplicateCorpus(beam.PTransform):
                             places | "TagKeeperPlaces" >> beam.MapTuple(lambda rank, place: (rank, (PLACE, place))))
                            | "GroupKeepers" >> spill.GroupKeys(self.tmp_dir, self.key_partitions)
                            | "PairWithKeeper" >> beam.FlatMap(_keeper_pair)
-                           | "SimilarityToKeeper" >> beam.ParDo(score)
+                           | "SimilarityToKeeper" >> beam.ParDo(ScorePairs(self.tmp_dir, cfg.verify_shingles))
                            | "NearRemoved" >> beam.Map(lambda e: (
                                dedup.id_of_rank(e[0][1][0]), (dedup.id_of_rank(e[0][0][0]), "near", e[1]))))
         if not removed:

@@ -58,7 +58,7 @@ def test_a_run_leaves_no_temporary_files_in_the_output(tmp_path):
 KEYED = [[(f"k{i % 23}".encode(), f"v{i:03d}".encode()) for i in range(start, 300, 3)] for start in range(3)]
 
 
-def grouped_by(partitions, tmp_path, count: bool, batched: bool = False):
+def grouped_by(partitions, tmp_path, count: bool, batched: bool = False, smallest: bool = False):
     from apache_beam.testing.util import assert_that, equal_to
 
     items = [[key for key, _ in part] for part in KEYED] if count else KEYED
@@ -67,11 +67,11 @@ def grouped_by(partitions, tmp_path, count: bool, batched: bool = False):
     expected: dict = {}
     for key, value in (kv for part in KEYED for kv in part):
         expected.setdefault(key, []).append(value)
-    expected = [(k, len(v)) if count else (k, sorted(v)) for k, v in expected.items()]
+    expected = [(k, len(v)) if count else (k, min(v)) if smallest else (k, sorted(v)) for k, v in expected.items()]
     with beam.Pipeline() as p:
         parts = tuple(p | f"Keys{i}" >> beam.Create(part) for i, part in enumerate(items))
-        assert_that(parts | spill.GroupKeys(str(tmp_path), partitions, count=count, batched=batched),
-                    equal_to(expected))
+        grouped = parts | spill.GroupKeys(str(tmp_path), partitions, count=count, batched=batched, smallest=smallest)
+        assert_that(grouped, equal_to(expected))
 
 
 def test_keys_grouped_on_disk_give_what_the_shuffle_gives(tmp_path, monkeypatch):
@@ -96,3 +96,10 @@ def test_keys_sent_in_lists_are_grouped_like_single_keys(tmp_path, monkeypatch):
     for count in (False, True):
         grouped_by(None, tmp_path / f"shuffle{count}", count, batched=True)
         grouped_by(5, tmp_path / f"disk{count}", count, batched=True)
+
+
+def test_smallest_value_per_key_on_disk_and_through_the_shuffle(tmp_path, monkeypatch):
+    monkeypatch.setattr(spill, "KEY_BUFFER_ENTRIES", 7)  # a key's values spread over several chunks
+    for batched in (False, True):
+        grouped_by(None, tmp_path / f"shuffle{batched}", False, batched=batched, smallest=True)
+        grouped_by(5, tmp_path / f"disk{batched}", False, batched=batched, smallest=True)
