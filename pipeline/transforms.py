@@ -531,12 +531,12 @@ KEEPER, PLACE = 0, 1  # tags of the values grouped when pairing removed document
 
 def _spread_label(element):
     """(rank, sorted tagged values: its labels, its neighbour lists) -> its smallest label to itself
-    and to each neighbour."""
+    and to each neighbour, tagged LABEL for the next grouping."""
     node, values = element
     labels = [value for tag, value in values if tag == LABEL]
     if not labels:
         return
-    label = labels[0]
+    label = (LABEL, labels[0])
     yield node, label
     for tag, neighbours in values:
         if tag == NEIGHBOURS:
@@ -544,9 +544,9 @@ def _spread_label(element):
                 yield other, label
 
 
-def _smallest(element):
-    key, values = element  # spill.GroupKeys sorts a key's values
-    return key, values[0]
+def _smallest_label(element):
+    node, values = element  # spill.GroupKeys sorts a node's values: (LABEL, smallest label) first
+    return node, values[0][1]
 
 
 class ResolveClusters(beam.PTransform):
@@ -578,16 +578,14 @@ class ResolveClusters(beam.PTransform):
         neighbours = (edges
                       | "BothWays" >> beam.FlatMap(lambda e: [(e[0][0], e[0][1]), (e[0][1], e[0][0])])
                       | "Adjacency" >> group()
-                      | "Distinct" >> beam.MapTuple(lambda node, others: (node, sorted(set(others)))))
+                      | "Distinct" >> beam.MapTuple(lambda node, others: (node, (NEIGHBOURS, sorted(set(others))))))
         # a round groups each node's labels received so far (its own at first) with its neighbours and
         # passes the smallest on: grouping the labels again only to take their minimum is not needed
-        labels = edges | "OwnLabels" >> beam.FlatMap(lambda e: [(e[0][0], e[0][0]), (e[0][1], e[0][1])])
+        labels = edges | "OwnLabels" >> beam.FlatMap(
+            lambda e: [(e[0][0], (LABEL, e[0][0])), (e[0][1], (LABEL, e[0][1]))])
         for i in range(self.rounds):
-            tagged = (labels | f"TagLabels{i + 1}" >> beam.MapTuple(lambda node, label: (node, (LABEL, label))),
-                      neighbours | f"TagNeighbours{i + 1}" >> beam.MapTuple(
-                          lambda node, others: (node, (NEIGHBOURS, others))))
-            labels = tagged | f"Round{i + 1}" >> group() | f"Spread{i + 1}" >> beam.FlatMap(_spread_label)
-        labels = labels | "GroupLabels" >> group() | "Best" >> beam.Map(_smallest)
+            labels = (labels, neighbours) | f"Round{i + 1}" >> group() | f"Spread{i + 1}" >> beam.FlatMap(_spread_label)
+        labels = labels | "GroupLabels" >> group() | "Best" >> beam.Map(_smallest_label)
         return labels | "NotKept" >> beam.Filter(lambda kv: kv[1] != kv[0])
 
 
