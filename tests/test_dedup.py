@@ -134,6 +134,31 @@ def test_sketch_jaccard_is_exact_for_short_documents_and_close_for_long_ones():
         assert abs(estimate - 14000 / 26000) < 4 * (0.54 * 0.46 / k) ** 0.5
 
 
+def test_sketch_jaccard_is_the_share_of_the_unions_k_smallest_that_both_hold():
+    """The definition, with sets, on random sketches: exact below k, at k, identical, disjoint."""
+    def by_definition(a, b, k):
+        sa, sb = set(a.tolist()), set(b.tolist())
+        if len(a) < k and len(b) < k:
+            return 1.0 if not sa | sb else len(sa & sb) / len(sa | sb)
+        union = sorted(sa | sb)[:k]
+        return sum(1 for h in union if h in sa and h in sb) / len(union)
+
+    rng = np.random.RandomState(11)
+    for trial in range(400):
+        k = int(rng.choice([8, 64, 256]))
+        n = int(rng.randint(1, 3 * k))
+        universe = np.unique(rng.randint(0, 1 << 32, size=3 * n + 8, dtype=np.uint64).astype(np.uint32))
+        universe = rng.permutation(universe)
+        shift = int(rng.randint(0, n + 1))
+        a, b = np.sort(universe[:n])[:k], np.sort(universe[shift:shift + int(rng.randint(1, 2 * n + 1))])[:k]
+        assert dedup.sketch_jaccard(a, b, k) == by_definition(a, b, k), trial
+    same = np.arange(100, dtype=np.uint32)
+    assert dedup.sketch_jaccard(same, same, 64) == 1.0
+    assert dedup.sketch_jaccard(same[:50], same[50:], 64) == 0.0
+    empty = np.array([], dtype=np.uint32)
+    assert dedup.sketch_jaccard(empty, empty, 64) == 1.0
+
+
 def test_keeper_is_the_longest_text_then_the_smallest_id():
     def keeper(*members):  # the smallest rank is kept (exact groups, bucket pairs and clusters use it)
         return dedup.id_of_rank(min(dedup.rank_bytes(i, n) for i, n in members))

