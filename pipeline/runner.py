@@ -22,7 +22,7 @@ from pipeline.config import Config
 from pipeline.readers import JsonFields
 from pipeline.transforms import (
     AUDIT, BITEXT, PAGES, REJECTS, BatchFiles, CleanDocuments, CountWritten, DeduplicateCorpus, ExpandInputs, ExtractHtml,
-    FinishDocuments, ProgressTick, ReadDocuments, RemoveCorpusRepeats, split_input,
+    FinishDocuments, ProgressTick, ReadDocuments, RemoveCorpusRepeats, split_input, tune_gc,
 )
 
 LOCAL_RUNNER_NAMES = {"DirectRunner", "direct", "local", "FnApiRunner"}
@@ -169,6 +169,7 @@ def run(config: Config, beam_args: list[str], input_bytes: int, progress_stream=
     `progress_stream` (a terminal): draw a live progress line there during local runs.
     """
     started = time.time()
+    tune_gc()  # the launcher builds a large graph and, in a local run, cleans documents itself
     num_shards = config.output.shards or sinks.auto_shards(input_bytes)
     options = make_options(config, beam_args)
     if is_dry_run(options):
