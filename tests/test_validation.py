@@ -7,6 +7,7 @@ fails naming exactly that expectation. One pipeline run over seeds/ is shared by
 from __future__ import annotations
 
 import copy
+import functools
 import gzip
 import html.parser
 import json
@@ -345,6 +346,48 @@ def test_a_line_only_one_pattern_matches_fails_and_is_named(tmp_path):
     e = expectation(fails_only(tmp_path, footer, "clean.no_chrome_lines"), "clean", "no_chrome_lines")
     assert e["unexpected_count"] == 1
     assert e["examples"] == ["a1f0000000000001 (in/en_storm.txt): [copyright] " + line]
+
+
+# (?![^\n]*$(?<!A)(?<!B)): the gate on a line's ending that chrome_patterns.yaml uses for speed
+_ENDING_GATE = re.compile(r"\(\?!\[\^\\n\]\*\$((?:\(\?<![^()]*\))+)\)")
+_GATE_PIECES = ["Talks resume in Cairo", " ", "  ", "2", "17", " hours ago", " hrs", "ago", "AGO", "3小时前", "前",
+                "vor 5 Minuten", "Minute", "Stunde", "Tagen", "hace 2 horas", "días", "il y a 3 jours", "5 минут назад",
+                "назад", "2025-11-24 22:16", "2025/1/2 9:05:33", ":", "1:23", ".", "。", "\n", "\r"]
+
+
+def ending_gate_as_lookahead(regex: str) -> str:
+    """The pattern with its ending gate written the plain way, (?=[^\n]*(?:A|B)$)."""
+    m = _ENDING_GATE.match(regex)
+    endings = re.findall(r"\(\?<!([^()]*)\)", m.group(1))
+    return r"(?=[^\n]*(?:" + "|".join(endings) + ")$)" + regex[m.end():]
+
+
+@functools.lru_cache(maxsize=None)
+def gated_patterns() -> list[tuple[validation.ChromePattern, validation.ChromePattern]]:
+    """(shipped pattern, the same with a plain lookahead) for every pattern with an ending gate."""
+    return [(p, validation.ChromePattern(p.name, "", ending_gate_as_lookahead(p.regex)))
+            for p in validation.load_chrome_patterns() if _ENDING_GATE.match(p.regex)]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(_GATE_PIECES), max_size=12))
+def test_ending_gates_flag_the_same_lines_as_plain_lookaheads(pieces):
+    text = "".join(pieces)
+    assert {p.name for p, _plain in gated_patterns()} >= {"timestamped_headline", "relative_time_headline"}
+    for pattern, plain in gated_patterns():
+        assert validation.chrome_lines(text, [pattern]) == validation.chrome_lines(text, [plain])
+
+
+def test_ending_gate_reference_flags_its_lines():
+    """The comparison above compares something: both forms flag these lines."""
+    patterns = {p.name: p for p in validation.load_chrome_patterns()}
+    for name, line in [("timestamped_headline", "Talks resume in Cairo 2025-11-24 22:16"),
+                       ("relative_time_headline", "Talks resume in Cairo 2 hours ago"),
+                       ("relative_time_headline", "Gespräche in Kairo vor 5 Minuten")]:
+        plain = validation.ChromePattern(name, "", ending_gate_as_lookahead(patterns[name].regex))
+        for pattern in (patterns[name], plain):
+            assert validation.chrome_lines("Prose.\n" + line + "\nMore prose.", [pattern]) == [(name, line)]
+            assert validation.chrome_lines("Prose.\n" + line + ".", [pattern]) == []
 
 
 def reference_foreign_script_share(text) -> float:
