@@ -206,7 +206,7 @@ def foreign_script_share(text: str) -> float:
     Computed with numpy over the code points (one table look-up each, counts per line and script
     by bincount): validation runs it on every clean text.
     """
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str) or text.isascii():  # ASCII letters are all Latin
         return 0.0
     import numpy as np
 
@@ -230,7 +230,7 @@ def foreign_script_share(text: str) -> float:
     weights[chinese, _HAN], weights[chinese, _KANA] = (kana + han)[chinese], 0
     totals = weights.sum(axis=1)
     by_script = np.bincount(weights.argmax(axis=1), weights=totals, minlength=n_scripts)
-    return round(1 - int(by_script.max()) / int(totals.sum()), 4)
+    return round(1 - int(by_script.max()) / int(totals.sum()), 4)  # sums of integers: exact
 
 
 def _utf8_len(value) -> Optional[int]:
