@@ -11,6 +11,7 @@ Great Expectations takes seconds to import, so it is imported only inside `run_s
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -138,61 +139,98 @@ def chrome_lines(text: str, patterns: list[ChromePattern]) -> list[tuple[str, st
     return found
 
 
+def chrome_regex_list(patterns: list[ChromePattern]) -> list[str]:
+    """The regex list `no_chrome_lines` hands Great Expectations: ONE multi-line regex, `(?m)^(?:a|b|...)$`.
+
+    A text fails when some line matches some pattern. `^(?:a|b)$` matches at a position exactly when
+    `^(?:a)$` or `^(?:b)$` does (the regex engine backtracks into every alternative), so the
+    rows that fail are those of the per-pattern list, found in one scan of each text instead of one
+    per pattern. The failing examples still name the pattern (`chrome_lines`). A pattern with a
+    capturing group keeps its own entry, as before: joined, its group numbers would shift and a
+    backreference (\\1, (?(1)...)) would point at another pattern's group.
+    """
+    joinable = [p for p in patterns if not re.compile(p.regex).groups]
+    alone = [p.line_regex for p in patterns if re.compile(p.regex).groups]
+    if len(joinable) < 2:
+        return [p.line_regex for p in patterns]
+    return ["(?m)^(?:" + "|".join(f"(?:{p.regex})" for p in joinable) + ")$"] + alone
+
+
 # --- derived columns ---------------------------------------------------------------------------
 # Letters by script family, with the UTF-8 width of a typical letter: weighting by bytes makes a
 # Chinese half (1 character ~ 3 Latin letters of information) count about as much as its English
 # translation, so a surviving translated half shows as ~0.5 whatever the pair.
-_SCRIPTS = [
-    ("Latin", re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]"), 1),
-    ("Cyrillic", re.compile(r"[\u0400-\u052f]"), 2),
-    ("Greek", re.compile(r"[\u0370-\u03ff]"), 2),
-    ("Arabic", re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]"), 2),
-    ("Hebrew", re.compile(r"[\u0590-\u05ff]"), 2),
-    ("Han", re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"), 3),
-    ("Kana", re.compile(r"[\u3040-\u30ff]"), 3),
-    ("Hangul", re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]"), 3),
-    ("Devanagari", re.compile(r"[\u0900-\u097f]"), 3),
-    ("Thai", re.compile(r"[\u0e00-\u0e7f]"), 3),
-]
+_SCRIPTS = (  # name, UTF-8 width, code point ranges (inclusive); the ranges never overlap
+    ("Latin", 1, ((0x41, 0x5A), (0x61, 0x7A), (0xC0, 0x24F), (0x1E00, 0x1EFF))),
+    ("Cyrillic", 2, ((0x400, 0x52F),)),
+    ("Greek", 2, ((0x370, 0x3FF),)),
+    ("Arabic", 2, ((0x600, 0x6FF), (0x750, 0x77F), (0x8A0, 0x8FF))),
+    ("Hebrew", 2, ((0x590, 0x5FF),)),
+    ("Han", 3, ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))),
+    ("Kana", 3, ((0x3040, 0x30FF),)),
+    ("Hangul", 3, ((0xAC00, 0xD7AF), (0x1100, 0x11FF), (0x3130, 0x318F))),
+    ("Devanagari", 3, ((0x900, 0x97F),)),
+    ("Thai", 3, ((0xE00, 0xE7F),)),
+)
+_HAN, _KANA = (next(i for i, s in enumerate(_SCRIPTS) if s[0] == name) for name in ("Han", "Kana"))
 
 
 JAPANESE_KANA_SHARE = 0.25
+
+
+@functools.lru_cache(maxsize=None)
+def _script_tables():
+    """(script number + 1 of every BMP code point, 0 = none; the scripts' widths). All ranges are in
+    the BMP, so an astral code point, clipped to U+FFFF (a noncharacter), has no script."""
+    import numpy as np
+
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for number, (name, _width, ranges) in enumerate(_SCRIPTS, 1):
+        for low, high in ranges:
+            if table[low:high + 1].any():
+                raise ValueError(f"script {name}: range {low:#x}-{high:#x} overlaps another script")
+            table[low:high + 1] = number
+    assert table[0xFFFF] == 0
+    return table, np.array([width for _name, width, _ranges in _SCRIPTS], dtype=np.int64)
 
 
 def foreign_script_share(text: str) -> float:
     """Share of the letters (weighted by UTF-8 width) in lines whose main script is not the text's.
 
     0.0 for single-script text; a Chinese half followed by its English translation gives ~0.5. A
-    line's main script is the one with the most weight in it, so Latin names inside Chinese
-    sentences do not count as foreign. A line whose CJK characters are at least a quarter kana is
-    Japanese (Han + kana), otherwise Chinese, so a Japanese half and a Chinese half differ too. Same-script pairs (German
-    and French) are out of reach of a script check.
+    line's main script is the one with the most weight in it (on a tie the first in _SCRIPTS), so
+    Latin names inside Chinese sentences do not count as foreign. A line whose CJK characters are at
+    least a quarter kana is Japanese (Han + kana), otherwise Chinese, so a Japanese half and a
+    Chinese half differ too. Same-script pairs (German and French) are out of reach of a script check.
+
+    Computed with numpy over the code points (one table look-up each, counts per line and script
+    by bincount): validation runs it on every clean text.
     """
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str) or text.isascii():  # ASCII letters are all Latin
         return 0.0
-    present = [(name, rx, w) for name, rx, w in _SCRIPTS if rx.search(text)]
-    if len(present) < 2:
+    import numpy as np
+
+    table, widths = _script_tables()
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    scripts = table[np.minimum(points, 0xFFFF)]
+    if np.count_nonzero(np.bincount(scripts)[1:]) < 2:  # no letters, or one script in the whole text
         return 0.0
-    by_script: dict[str, int] = {}
-    lines = []
-    for line in text.split("\n"):
-        weights = {name: len(rx.findall(line)) * w for name, rx, w in present}
-        kana, han = weights.get("Kana", 0), weights.get("Han", 0)
-        if kana:  # Japanese prose is Han + kana (kana ~ half); a few kana in Han text stay Han
-            if kana >= JAPANESE_KANA_SHARE * (kana + han):
-                weights["Kana"], weights["Han"] = kana + han, 0
-            else:
-                weights["Han"], weights["Kana"] = kana + han, 0
-        main = max(weights, key=weights.get)
-        total = sum(weights.values())
-        if total:
-            lines.append((main, total))
-            by_script[main] = by_script.get(main, 0) + total
-    total = sum(by_script.values())
-    if not total:
-        return 0.0
-    main = max(by_script, key=by_script.get)
-    return round(1 - by_script[main] / total, 4)
+    letters = np.flatnonzero(scripts)
+    scripts = scripts[letters].astype(np.intp) - 1
+    line = np.cumsum(points == 10)[letters]  # line number of each letter
+    row = np.cumsum(np.diff(line, prepend=-1) != 0) - 1  # the same, counting lines with letters only
+    n_rows, n_scripts = int(row[-1]) + 1, len(_SCRIPTS)
+    weights = np.bincount(row * n_scripts + scripts, minlength=n_rows * n_scripts)
+    weights = weights.reshape(n_rows, n_scripts) * widths
+    kana, han = weights[:, _KANA].copy(), weights[:, _HAN].copy()
+    mixed = kana > 0  # Japanese prose is Han + kana (kana ~ half); a few kana in Han text stay Han
+    japanese = mixed & (kana >= JAPANESE_KANA_SHARE * (kana + han))
+    weights[japanese, _KANA], weights[japanese, _HAN] = (kana + han)[japanese], 0
+    chinese = mixed & ~japanese
+    weights[chinese, _HAN], weights[chinese, _KANA] = (kana + han)[chinese], 0
+    totals = weights.sum(axis=1)
+    by_script = np.bincount(weights.argmax(axis=1), weights=totals, minlength=n_scripts)
+    return round(1 - int(by_script.max()) / int(totals.sum()), 4)  # sums of integers: exact
 
 
 def _utf8_len(value) -> Optional[int]:
@@ -251,7 +289,7 @@ def suite_parameters(config=None, patterns: Optional[list[ChromePattern]] = None
         "min_bitext_length_ratio": v.min_bitext_length_ratio,
         "max_bitext_length_ratio": v.max_bitext_length_ratio,
         "reject_reasons": sorted(REJECT_REASONS),
-        "chrome_patterns": [p.line_regex for p in patterns],
+        "chrome_patterns": chrome_regex_list(patterns),
     }
 
 
@@ -275,7 +313,9 @@ def _read_file(path: str) -> list[dict]:
     with FileSystems.open(path) as fh:  # .gz decompressed by extension
         data = fh.read().decode("utf-8")
     records = []
-    for number, line in enumerate(data.splitlines(), 1):
+    # split at "\n" only: splitlines() would also cut at U+2028, U+0085, ... which JSON written with
+    # ensure_ascii=False keeps unescaped inside strings
+    for number, line in enumerate(data.split("\n"), 1):
         if line.strip():
             try:
                 records.append(json.loads(line))

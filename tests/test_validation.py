@@ -7,6 +7,7 @@ fails naming exactly that expectation. One pipeline run over seeds/ is shared by
 from __future__ import annotations
 
 import copy
+import functools
 import gzip
 import html.parser
 import json
@@ -17,6 +18,7 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from pipeline import cli, validation
 from pipeline.document import REJECT_REASONS
@@ -287,6 +289,172 @@ def test_chrome_patterns_flag_chrome_lines(line):
 ])
 def test_chrome_patterns_leave_prose_alone(text):
     assert validation.chrome_lines(text, validation.load_chrome_patterns()) == []
+
+
+CHROME_IN_PROSE = [
+    "Ports closed at 12:30 on Thursday, officials said.\nThe storm is expected to pass by Saturday.",
+    "会议于2025年11月24日在日内瓦举行，双方讨论了停火问题。\n神舟二十二号飞行任务标识发布2025-11-24 22:16:26",
+    "2025-11-24 22:19:13  环球网\nThe minister spoke.",
+    "The minister spoke.\n(责任编辑:0764)\nShe left.",
+    "相关新闻", "Related articles:", "Читайте также", "[ Share this article ]",
+    "© 2024 Example Media. All rights reserved.\n",
+    "He shared the results.\nCopyright law was not the issue, the court said.",
+    "Talks resume in Cairo 2 hours ago", "Talks resume in Cairo 2 hours ago.",
+    "Markets\n- Oil rises\n- Gold falls\n- Stocks flat\nEnd of list.",
+    "Key measures:\n- lower taxes;\n- more money for schools;\n- a new rail line.",
+    "(Reporting by Jane Doe; Editing by John Roe)\r\nMore text.", "", "\n", "\n\n相关新闻\n\n",
+]
+
+
+def test_one_combined_chrome_regex_fails_the_same_texts_as_one_regex_per_pattern():
+    """no_chrome_lines hands Great Expectations one alternation of the line patterns; a text fails
+    it exactly when some per-pattern regex finds a line (GX: re.search over the text)."""
+    patterns = validation.load_chrome_patterns()
+    combined = validation.chrome_regex_list(patterns)
+    assert len(combined) == 1  # the shipped patterns are joined: one scan of each text, not eight
+    lines = [line for text in CHROME_IN_PROSE for line in text.split("\n")]
+    texts = CHROME_IN_PROSE + ["\n".join(lines[i:i + 3]) for i in range(len(lines))]
+    per_pattern = [any(re.search(p.line_regex, t) for p in patterns) for t in texts]
+    assert per_pattern == [any(re.search(r, t) for r in combined) for t in texts]
+    assert True in per_pattern and False in per_pattern
+
+
+def test_combined_chrome_regex_keeps_each_pattern_whole():
+    """A pattern's own top-level alternation stays inside its group, and a pattern with a
+    capturing group (a backreference would point at another pattern's group once joined) keeps
+    its own regex."""
+    patterns = [validation.ChromePattern("menu", "", "home|news"),
+                validation.ChromePattern("pair", "", r"(a)b"),
+                validation.ChromePattern("doubled", "", r"(\w+) \1"),
+                validation.ChromePattern("stars", "", r"\*{3}")]
+    regexes = validation.chrome_regex_list(patterns)
+    assert len(regexes) == 3  # menu|stars joined; pair and doubled on their own
+    for text, matched_by in [("home", "menu"), ("homework", None), ("x\nnews", "menu"), ("ab", "pair"),
+                             ("hello hello", "doubled"), ("hello world", None), ("***", "stars"), ("a***", None)]:
+        names = [name for name, _line in validation.chrome_lines(text, patterns)]
+        assert names == ([matched_by] if matched_by else [])
+        assert any(re.search(r, text) for r in regexes) == bool(matched_by), text
+
+
+def test_a_line_only_one_pattern_matches_fails_and_is_named(tmp_path):
+    line = "Copyright © 2024 Example Media Group"
+    assert [name for name, _ in validation.chrome_lines(line, validation.load_chrome_patterns())] == ["copyright"]
+
+    def footer(records):
+        records["clean"][0]["text"] += "\n" + line
+
+    e = expectation(fails_only(tmp_path, footer, "clean.no_chrome_lines"), "clean", "no_chrome_lines")
+    assert e["unexpected_count"] == 1
+    assert e["examples"] == ["a1f0000000000001 (in/en_storm.txt): [copyright] " + line]
+
+
+# (?![^\n]*$(?<!A)(?<!B)): the gate on a line's ending that chrome_patterns.yaml uses for speed
+_ENDING_GATE = re.compile(r"\(\?!\[\^\\n\]\*\$((?:\(\?<![^()]*\))+)\)")
+_GATE_PIECES = ["Talks resume in Cairo", " ", "  ", "2", "17", " hours ago", " hrs", "ago", "AGO", "3小时前", "前",
+                "vor 5 Minuten", "Minute", "Stunde", "Tagen", "hace 2 horas", "días", "il y a 3 jours", "5 минут назад",
+                "назад", "2025-11-24 22:16", "2025/1/2 9:05:33", ":", "1:23", ".", "。", "\n", "\r"]
+
+
+def ending_gate_as_lookahead(regex: str) -> str:
+    """The pattern with its ending gate written the plain way, (?=[^\n]*(?:A|B)$)."""
+    m = _ENDING_GATE.match(regex)
+    endings = re.findall(r"\(\?<!([^()]*)\)", m.group(1))
+    return r"(?=[^\n]*(?:" + "|".join(endings) + ")$)" + regex[m.end():]
+
+
+@functools.lru_cache(maxsize=None)
+def gated_patterns() -> list[tuple[validation.ChromePattern, validation.ChromePattern]]:
+    """(shipped pattern, the same with a plain lookahead) for every pattern with an ending gate."""
+    return [(p, validation.ChromePattern(p.name, "", ending_gate_as_lookahead(p.regex)))
+            for p in validation.load_chrome_patterns() if _ENDING_GATE.match(p.regex)]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(_GATE_PIECES), max_size=12))
+def test_ending_gates_flag_the_same_lines_as_plain_lookaheads(pieces):
+    text = "".join(pieces)
+    assert {p.name for p, _plain in gated_patterns()} >= {"timestamped_headline", "relative_time_headline"}
+    for pattern, plain in gated_patterns():
+        assert validation.chrome_lines(text, [pattern]) == validation.chrome_lines(text, [plain])
+
+
+def test_ending_gate_reference_flags_its_lines():
+    """The comparison above compares something: both forms flag these lines."""
+    patterns = {p.name: p for p in validation.load_chrome_patterns()}
+    for name, line in [("timestamped_headline", "Talks resume in Cairo 2025-11-24 22:16"),
+                       ("relative_time_headline", "Talks resume in Cairo 2 hours ago"),
+                       ("relative_time_headline", "Gespräche in Kairo vor 5 Minuten")]:
+        plain = validation.ChromePattern(name, "", ending_gate_as_lookahead(patterns[name].regex))
+        for pattern in (patterns[name], plain):
+            assert validation.chrome_lines("Prose.\n" + line + "\nMore prose.", [pattern]) == [(name, line)]
+            assert validation.chrome_lines("Prose.\n" + line + ".", [pattern]) == []
+
+
+def reference_foreign_script_share(text) -> float:
+    """foreign_script_share written out plainly (regexes per script, a loop per line): the fast
+    version must give exactly these values."""
+    scripts = [  # name, letters, UTF-8 width
+        ("Latin", r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]", 1), ("Cyrillic", r"[\u0400-\u052f]", 2),
+        ("Greek", r"[\u0370-\u03ff]", 2), ("Arabic", r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]", 2),
+        ("Hebrew", r"[\u0590-\u05ff]", 2), ("Han", r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]", 3),
+        ("Kana", r"[\u3040-\u30ff]", 3), ("Hangul", r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]", 3),
+        ("Devanagari", r"[\u0900-\u097f]", 3), ("Thai", r"[\u0e00-\u0e7f]", 3)]
+    if not isinstance(text, str) or sum(1 for _n, rx, _w in scripts if re.search(rx, text)) < 2:
+        return 0.0
+    by_script = {}
+    for line in text.split("\n"):
+        weights = {name: len(re.findall(rx, line)) * w for name, rx, w in scripts}
+        kana, han = weights["Kana"], weights["Han"]
+        if kana:
+            japanese = kana >= 0.25 * (kana + han)
+            weights["Kana"], weights["Han"] = (kana + han, 0) if japanese else (0, kana + han)
+        if sum(weights.values()):
+            main = max(weights, key=weights.get)  # on a tie: the first script in the list
+            by_script[main] = by_script.get(main, 0) + sum(weights.values())
+    total = sum(by_script.values())
+    return round(1 - max(by_script.values()) / total, 4) if total else 0.0
+
+
+# letters at both ends of every script range and just outside, CJK mixes, line breaks, astral
+# characters and lone surrogates (json.loads accepts "\ud800")
+_RANGE_EDGES = [0x40, 0x41, 0x5A, 0x5B, 0x60, 0x61, 0x7A, 0x7B, 0xBF, 0xC0, 0xD7, 0x24F, 0x250, 0x1DFF, 0x1E00,
+                0x1EFF, 0x1F00, 0x36F, 0x370, 0x3FF, 0x400, 0x52F, 0x530, 0x58F, 0x590, 0x5FF, 0x600, 0x6FF, 0x700,
+                0x74F, 0x750, 0x77F, 0x780, 0x89F, 0x8A0, 0x8FF, 0x900, 0x97F, 0x980, 0xDFF, 0xE00, 0xE7F, 0xE80,
+                0x10FF, 0x1100, 0x11FF, 0x1200, 0x303F, 0x3040, 0x30FF, 0x3100, 0x312F, 0x3130, 0x318F, 0x3190,
+                0x33FF, 0x3400, 0x4DBF, 0x4DC0, 0x4DFF, 0x4E00, 0x9FFF, 0xA000, 0xABFF, 0xAC00, 0xD7AF, 0xD7B0,
+                0xD800, 0xDFFF, 0xF8FF, 0xF900, 0xFAFF, 0xFB00, 0xFFFF, 0x10000, 0x1F600, 0x20000, 0x10FFFF]
+_SCRIPT_SAMPLE = "".join(map(chr, _RANGE_EDGES)) + "ab Zé\nД ω ع ש 中漢 かなカナー 한 ह ไ\n\n 1:。"
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.lists(st.text(alphabet=_SCRIPT_SAMPLE, max_size=40), max_size=8))
+def test_fast_foreign_script_share_equals_the_plain_reference(lines):
+    text = "\n".join(lines)
+    assert validation.foreign_script_share(text) == reference_foreign_script_share(text)
+
+
+@pytest.mark.parametrize("text", [
+    None, float("nan"), "", "\n", "\n\n\n", "a\n中", "\ud800中a",
+    "abcd\nabcd\nийий",  # Latin 4 vs Cyrillic 2 x 2 on one line would tie; here lines differ
+    "abcdий\nxyz",  # a tie inside a line (Latin 4, Cyrillic 4): the line is Latin
+    "ий\nabcdий",
+    "漢漢漢漢\nか漢漢漢",  # kana exactly a quarter: a Japanese line after a Chinese one
+    "漢漢漢漢\nか漢漢漢漢",
+    "か漢漢漢漢\nabcdefghijklmno", "か漢漢漢漢\nひらがな", "漢字\nかんじ\nカタカナ漢字漢字漢字",
+    "한국어 中文 日本語のテキスト\nEnglish text here\n\U0001F600\U00020000 astral only",
+    "双方在日内瓦的会谈取得了实质进展。\nThe talks in Geneva made real progress.\n\n" * 30,
+])
+def test_fast_foreign_script_share_on_tricky_texts(text):
+    assert validation.foreign_script_share(text) == reference_foreign_script_share(text)
+
+
+def test_a_line_separator_inside_a_text_does_not_split_the_record(tmp_path):
+    """JSON written with ensure_ascii=False keeps U+2028 and U+0085 raw: one record is still one line."""
+    records = good_records()
+    records["clean"][0]["text"] += " Ende\u2028Absatz\x85fertig."
+    records["clean"][0]["chars"] = len(records["clean"][0]["text"])
+    code, results = validate(write_output(tmp_path / "out", records), ALLOWED)
+    assert code == 0 and results["suites"][0]["records"] == len(records["clean"])
 
 
 def test_foreign_script_share():
