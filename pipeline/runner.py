@@ -19,10 +19,11 @@ from apache_beam.options.pipeline_options import (
 
 from pipeline import progress, report, sinks, spill
 from pipeline.config import Config
+from pipeline.gc_tuning import tune_gc
 from pipeline.readers import JsonFields
 from pipeline.transforms import (
     AUDIT, BITEXT, PAGES, REJECTS, BatchFiles, CleanDocuments, CountWritten, DeduplicateCorpus, ExpandInputs, ExtractHtml,
-    FinishDocuments, ProgressTick, ReadDocuments, RemoveCorpusRepeats, split_input, tune_gc,
+    FinishDocuments, ProgressTick, ReadDocuments, RemoveCorpusRepeats, split_input,
 )
 
 LOCAL_RUNNER_NAMES = {"DirectRunner", "direct", "local", "FnApiRunner"}

@@ -736,6 +736,9 @@ def serve_validation() -> None:
     answer = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # whatever the libraries print goes to stderr
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    from pipeline.gc_tuning import tune_gc
+
+    tune_gc()
     import great_expectations  # noqa: F401  (the slow import, done while the job runs)
     import pandas  # noqa: F401
 
