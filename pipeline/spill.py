@@ -181,25 +181,23 @@ class WriteKeyPartitions(beam.DoFn):
                 yield sinks.in_global_window((p, path))
 
 
-def _partition_entries(paths) -> list:
-    entries = []
+def _partition_chunks(paths):
+    """The lists of entries a partition's files hold, file by file, streamed."""
     for path in sorted(paths):
-        for chunk in read_spill(path):
-            entries.extend(chunk)
-    return entries
+        yield from read_spill(path)
 
 
 def group_key_partition(element):
     """(partition, its files) -> (key, sorted values) for each key of the partition, in key order."""
     _partition, paths = element
-    entries = _partition_entries(paths)
+    entries = [entry for chunk in _partition_chunks(paths) for entry in chunk]
     entries.sort()
     for key, group in itertools.groupby(entries, key=lambda kv: kv[0]):
         yield key, [value for _key, value in group]
 
 
-def _smallest_values(entries) -> dict:
-    smallest: dict = {}
+def _smallest_values(entries, smallest: dict | None = None) -> dict:
+    smallest = {} if smallest is None else smallest
     for key, value in entries:
         if key not in smallest or value < smallest[key]:
             smallest[key] = value
@@ -207,15 +205,25 @@ def _smallest_values(entries) -> dict:
 
 
 def smallest_key_partition(element):
-    """(partition, its files) -> (key, its smallest value) for each key of the partition, in key order."""
+    """(partition, its files) -> (key, its smallest value) for each key of the partition, in key order.
+
+    Read chunk by chunk into one value per key: memory follows the partition's distinct keys, not
+    its entries (a candidate pair comes once from each band that found it)."""
     _partition, paths = element
-    yield from sorted(_smallest_values(_partition_entries(paths)).items())
+    smallest: dict = {}
+    for chunk in _partition_chunks(paths):
+        _smallest_values(chunk, smallest)
+    yield from sorted(smallest.items())
 
 
 def count_key_partition(element):
-    """(partition, its files of bare keys) -> (key, occurrences) for each key, in key order."""
+    """(partition, its files of bare keys) -> (key, occurrences) for each key, in key order (counted
+    chunk by chunk: memory follows the distinct keys)."""
     _partition, paths = element
-    yield from sorted(collections.Counter(_partition_entries(paths)).items())
+    counts: collections.Counter = collections.Counter()
+    for chunk in _partition_chunks(paths):
+        counts.update(chunk)
+    yield from sorted(counts.items())
 
 
 class GroupKeys(beam.PTransform):
