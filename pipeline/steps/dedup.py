@@ -69,12 +69,29 @@ def is_no_space_char(ch: str) -> bool:
     return _NO_SPACE.fullmatch(ch) is not None
 
 
+# (text, _nfkc_casefold(text)) of the last text asked for: the pipeline takes the exact key and the
+# shingles of each clean text one after the other (one tuple, swapped whole: safe between threads)
+_last_folded: tuple = ("", "")
+
+
+def _nfkc_casefold(text: str) -> str:
+    """NFKC, then casefold (for ASCII text: lower, the same)."""
+    global _last_folded
+    last = _last_folded
+    if last[0] is text:
+        return last[1]
+    folded = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
+    _last_folded = (text, folded)
+    return folded
+
+
 def fold_text(text: str) -> str:
     """Width-, case- and space-folded text: NFKC, casefold, one form of quotes/dashes, single spaces."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    for old, new in _QUOTES_DASHES:  # str.replace per mark is much faster than str.translate with a dict
-        if old in folded:
-            folded = folded.replace(old, new)
+    folded = _nfkc_casefold(text)
+    if not folded.isascii():  # (the marks are not ASCII)
+        for old, new in _QUOTES_DASHES:  # str.replace per mark is much faster than str.translate with a dict
+            if old in folded:
+                folded = folded.replace(old, new)
     return _SPACES.sub(" ", folded).strip()
 
 
@@ -105,7 +122,7 @@ def _units(text: str, word_ngram: int, char_ngram: int) -> tuple[str, object, in
     # digit or word, so the units are the same
     if text.isascii():  # NFKC leaves ASCII as it is; no letter of a script without spaces
         return "word", _WORD.findall(text.lower()), word_ngram
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = _nfkc_casefold(text)
     words = _WORD.findall(folded)
     # the letters and digits: every \w character but "_", in order (the words joined)
     letters = "".join(words)
