@@ -194,11 +194,13 @@ class Document:
 
     def audit_record(self) -> dict[str, Any]:
         """The record written to audit/: every removed line with its rule and input line index."""
+        lines = self.lines
         return {
             "id": self.id,
             "source": self.source,
+            # (the fields of self.removals(), without making the Removal records)
             "removed": [
-                {"rule": r.rule, "line": r.line, "text": r.text} for r in self.removals()
+                {"rule": rule, "line": i, "text": lines[i]} for i, rule in sorted(self.removed.items())
             ],
         }
 
