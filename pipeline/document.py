@@ -154,10 +154,12 @@ class Document:
     def remove_lines(self, indices, rule: str) -> "Document":
         """A copy with `indices` marked removed by `rule`; a line already removed keeps its first rule."""
         removed = dict(self.removed)
+        n = len(self.lines)
+        setdefault = removed.setdefault
         for i in indices:
-            if not 0 <= i < len(self.lines):
+            if not 0 <= i < n:
                 raise IndexError(f"line {i} out of range for document {self.id}")
-            removed.setdefault(i, rule)
+            setdefault(i, rule)
         return self.replace(removed=removed)
 
     def with_extra(self, **fields: Any) -> "Document":

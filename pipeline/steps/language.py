@@ -787,15 +787,16 @@ def annotate_lines(doc: Document, cfg) -> Document:
     A line seen before (detect_text is a pure function of the text) gets the answer it got then."""
     removed = doc.removed
     backend, prior_weight = _settings(cfg)
-
-    def label(line: str) -> LineLanguage:
-        if len(line) <= _CACHED_LINE_CHARS:
-            return _detect_cached(line, backend, prior_weight)
-        return detect_text(line, backend, prior_weight)
-
-    return doc.with_notes(line_langs=tuple(
-        UNDETERMINED if i in removed or not line.strip() else label(line)
-        for i, line in enumerate(doc.lines)))
+    labels = []
+    add = labels.append
+    for i, line in enumerate(doc.lines):
+        if i in removed or not line.strip():
+            add(UNDETERMINED)
+        elif len(line) <= _CACHED_LINE_CHARS:
+            add(_detect_cached(line, backend, prior_weight))
+        else:
+            add(detect_text(line, backend, prior_weight))
+    return doc.with_notes(line_langs=tuple(labels))
 
 
 def summarize_document(doc: Document, cfg) -> Document:
