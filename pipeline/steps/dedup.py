@@ -59,7 +59,6 @@ _QUOTES_DASHES = tuple({
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
     "\u3001": ",", "\u3002": ".", "\uff61": ".",
 }.items())
-_SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _NO_SPACE = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _NO_SPACE_RANGES) + "]+")
@@ -92,7 +91,8 @@ def fold_text(text: str) -> str:
         for old, new in _QUOTES_DASHES:  # str.replace per mark is much faster than str.translate with a dict
             if old in folded:
                 folded = folded.replace(old, new)
-    return _SPACES.sub(" ", folded).strip()
+    # re.sub(r"\s+", " ", folded).strip(), faster: \s and str.split() take the same characters as spaces
+    return " ".join(folded.split())
 
 
 def exact_key(text: str) -> str:
@@ -228,10 +228,11 @@ class MinHasher:
     def band_keys(self, signature: np.ndarray) -> list[bytes]:
         """One key per band: band index (2 bytes) + a hash of the band's rows (little-endian,
         platform-independent); bytes, as every document sends `bands` of them through a GroupByKey."""
-        r = self.rows
-        sig = signature.astype("<u4")
+        step = 4 * self.rows  # (bytes of a band's rows)
+        raw = signature.astype("<u4").tobytes()  # one conversion; each band a slice of its bytes
+        blake2b = hashlib.blake2b
         return [
-            i.to_bytes(2, "big") + hashlib.blake2b(sig[i * r:(i + 1) * r].tobytes(), digest_size=8).digest()
+            i.to_bytes(2, "big") + blake2b(raw[i * step:(i + 1) * step], digest_size=8).digest()
             for i in range(self.bands)
         ]
 
