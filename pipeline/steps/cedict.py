@@ -40,17 +40,20 @@ def _definitions_by_form() -> dict[str, str]:
     such a dict, where a list per headword made ~190k objects for every full collection to walk.)"""
     with _LOCK, gzip.open(cedict_path(), "rb") as fh:
         text = fh.read().decode("utf-8")
-    by_form: dict[str, list[str]] = {}
+    by_form: dict[str, str] = {}
+    known = by_form.get
     for line in text.splitlines():
         if line.startswith("#"):
             continue
         chinese, english = line.strip().rstrip("/").split("/", 1)
         traditional, simplified = chinese.split("[")[0].split()
         if len(simplified) >= _MIN_FORM:
-            by_form.setdefault(simplified, []).append(english)
+            before = known(simplified)
+            by_form[simplified] = english if before is None else before + "/" + english
         if traditional != simplified and len(traditional) >= _MIN_FORM:
-            by_form.setdefault(traditional, []).append(english)
-    return {form: "/".join(definitions) for form, definitions in by_form.items()}
+            before = known(traditional)
+            by_form[traditional] = english if before is None else before + "/" + english
+    return by_form
 
 
 def definition_keys(english: str) -> set[str]:
