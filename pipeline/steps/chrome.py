@@ -571,7 +571,8 @@ def strip_chrome(doc: Document, lexicon: Lexicon, settings: ChromeConfig = Chrom
     removed = dict(doc.removed) if by_rule else doc.removed
     for rule, indices in by_rule.items():
         if indices[0] < 0 or indices[-1] >= len(doc.lines):  # (in order: the first and last are the ends)
-            raise IndexError(f"line {indices[0] if indices[0] < 0 else indices[-1]} out of range for document {doc.id}")
+            bad = indices[0] if indices[0] < 0 else indices[-1]
+            raise IndexError(f"line {bad} out of range for document {doc.id}")
         setdefault = removed.setdefault
         for index in indices:
             setdefault(index, rule)
