@@ -25,6 +25,7 @@ figure when the machine's load changes from minute to minute.
 from __future__ import annotations
 
 import argparse
+import atexit
 import dataclasses
 import gzip
 import hashlib
@@ -176,8 +177,10 @@ def stage_profile(corpus: str, stage_mb: float) -> None:
 
 def _as_package(checkout: str, name: str) -> str:
     """A copy of `checkout`'s pipeline package importable as `name` (its absolute imports and package
-    data rewritten), in a new temporary folder, which is returned (to put on sys.path)."""
+    data rewritten), in a new temporary folder (removed at exit), which is returned (to put on
+    sys.path)."""
     folder = tempfile.mkdtemp(prefix="compare_steps_")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     target = os.path.join(folder, name)
     shutil.copytree(os.path.join(checkout, "pipeline"), target,
                     ignore=shutil.ignore_patterns("__pycache__"))
