@@ -103,13 +103,31 @@ class Document:
     # --- views -------------------------------------------------------------------------------
     def kept_indices(self) -> list[int]:
         """Indices of lines that are kept and not blank."""
-        removed = self.removed
-        return [i for i, line in enumerate(self.lines) if i not in removed and line.strip()]
+        return list(self._kept())
+
+    def _kept(self) -> tuple[int, ...]:
+        """kept_indices, remembered: several steps ask for it of the same lines and removals (the
+        memo is checked against both, is not pickled and is not compared; see replace)."""
+        lines, removed = self.lines, self.removed
+        memo = self.__dict__.get(_KEPT_MEMO)
+        if memo is not None and memo[0] is lines and memo[1] is removed and memo[2] == len(removed):
+            return memo[3]
+        kept = tuple([i for i, line in enumerate(lines) if i not in removed and line.strip()])
+        self.__dict__[_KEPT_MEMO] = (lines, removed, len(removed), kept)
+        return kept
+
+    def __getstate__(self):
+        """Pickled without the kept_indices memo (the same bytes as a document that never had one)."""
+        state = self.__dict__
+        if _KEPT_MEMO in state:
+            state = {k: v for k, v in state.items() if k != _KEPT_MEMO}
+        return state
 
     @property
     def text(self) -> str:
         """The clean text: kept, non-blank lines, one paragraph per line."""
-        return "\n".join(self.lines[i] for i in self.kept_indices())
+        lines = self.lines
+        return "\n".join([lines[i] for i in self._kept()])
 
     def removals(self) -> list[Removal]:
         return [Removal(rule, i, self.lines[i]) for i, rule in sorted(self.removed.items())]
@@ -122,15 +140,26 @@ class Document:
 
     # --- pure updates -------------------------------------------------------------------------
     def replace(self, **changes: Any) -> "Document":
-        return dataclasses.replace(self, **changes)
+        """dataclasses.replace, cheaper: the fields copied as they are (Document has no __post_init__
+        and no init=False field, so __init__ would only set them one by one); the kept_indices memo
+        goes with the copy while its lines and removals are the same objects (it checks them)."""
+        if type(self) is not Document or not _FIELD_NAMES.issuperset(changes):
+            return dataclasses.replace(self, **changes)
+        new = object.__new__(Document)
+        state = new.__dict__
+        state.update(self.__dict__)
+        state.update(changes)
+        return new
 
     def remove_lines(self, indices, rule: str) -> "Document":
         """A copy with `indices` marked removed by `rule`; a line already removed keeps its first rule."""
         removed = dict(self.removed)
+        n = len(self.lines)
+        setdefault = removed.setdefault
         for i in indices:
-            if not 0 <= i < len(self.lines):
+            if not 0 <= i < n:
                 raise IndexError(f"line {i} out of range for document {self.id}")
-            removed.setdefault(i, rule)
+            setdefault(i, rule)
         return self.replace(removed=removed)
 
     def with_extra(self, **fields: Any) -> "Document":
@@ -167,13 +196,19 @@ class Document:
 
     def audit_record(self) -> dict[str, Any]:
         """The record written to audit/: every removed line with its rule and input line index."""
+        lines = self.lines
         return {
             "id": self.id,
             "source": self.source,
+            # (the fields of self.removals(), without making the Removal records)
             "removed": [
-                {"rule": r.rule, "line": r.line, "text": r.text} for r in self.removals()
+                {"rule": rule, "line": i, "text": lines[i]} for i, rule in sorted(self.removed.items())
             ],
         }
+
+
+_KEPT_MEMO = "_kept_memo"  # (not a field: a key of the instance dict only)
+_FIELD_NAMES = frozenset(f.name for f in dataclasses.fields(Document))
 
 
 def reject_record(doc_id: str, source: str, reason: str, detail: str, **extra: Any) -> dict[str, Any]:

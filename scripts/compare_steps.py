@@ -17,18 +17,26 @@ With --corpus DIR (a corpus written by scripts/bench.py) it also runs bench.py's
 pure steps over the first --stage-mb MB, CPU time, after a warm-up on the seeds) in each checkout,
 alternating old and new --rounds times, and prints MB/s per stage, so both are measured under the
 same load. A cold row times the first document of a fresh process that needs the CC-CEDICT glosses
-(seed 000 through the whole chain, after the language models are loaded).
+(seed 000 through the whole chain, after the language models are loaded). With --pipeline-work it
+instead runs both checkouts in one process, document by document (the old one's package copied under
+another name), timing all the work the pipeline does to a document (see pipeline_work): the finer
+figure when the machine's load changes from minute to minute.
 """
 from __future__ import annotations
 
 import argparse
+import atexit
 import dataclasses
 import gzip
 import hashlib
+import importlib
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -167,6 +175,127 @@ def stage_profile(corpus: str, stage_mb: float) -> None:
                       "code": os.path.dirname(pipeline.__file__)}))
 
 
+def _as_package(checkout: str, name: str) -> str:
+    """A copy of `checkout`'s pipeline package importable as `name` (its absolute imports and package
+    data rewritten), in a new temporary folder (removed at exit), which is returned (to put on
+    sys.path)."""
+    folder = tempfile.mkdtemp(prefix="compare_steps_")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    target = os.path.join(folder, name)
+    shutil.copytree(os.path.join(checkout, "pipeline"), target,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    rewrite = re.compile(r"\b(from|import) pipeline\b|resources\.files\(\"pipeline\"\)")
+    for root, _dirs, files in os.walk(target):
+        for file in files:
+            if file.endswith(".py"):
+                path = os.path.join(root, file)
+                with open(path, encoding="utf-8") as fh:
+                    source = fh.read()
+                source = rewrite.sub(lambda m: m.group().replace("pipeline", name), source)
+                with open(path, "w", encoding="utf-8") as fh:
+                    fh.write(source)
+    return folder
+
+
+def pipeline_work(args) -> None:
+    """Both checkouts in ONE process, document by document (which goes first alternates), timing the
+    work the pipeline does to each document: the chain of steps, its audit and clean records, the
+    dedup keys (exact key, shingles, MinHash band keys), a pickle round trip (the spill between the
+    passes), and the quality gates again with the final records. Machine load falls on both alike;
+    with --no-gc the collector is off while timing (its cost otherwise lands on whichever checkout
+    happens to trigger a collection)."""
+    import gc
+    import pickle
+
+    sys.path.insert(0, _as_package(os.path.abspath(args.old), "pipeline_old"))
+    sys.path.insert(0, os.path.abspath(args.new))
+    sys.path.insert(0, os.path.join(HERE, "scripts"))
+    import bench
+
+    kits = {}
+    for label, package in (("old", "pipeline_old"), ("new", "pipeline")):
+        sources = importlib.import_module(f"{package}.sources")
+        steps = importlib.import_module(f"{package}.steps")
+        dedup = importlib.import_module(f"{package}.steps.dedup")
+        config = importlib.import_module(f"{package}.config").load_config(None)
+        kits[label] = {"sources": sources, "steps": steps, "dedup": dedup, "config": config,
+                       "chain": steps.text_steps(config), "gates": steps.gate_steps(config),
+                       "reject": importlib.import_module(f"{package}.document").Reject,
+                       "hasher": dedup.MinHasher(config.dedup.num_perm, config.dedup.bands), "seconds": {}}
+
+    def work(kit, path, data):
+        seconds = kit["seconds"]
+        clock = time.process_time
+
+        def spent(name, since):
+            now = clock()
+            seconds[name] = seconds.get(name, 0.0) + now - since
+            return now
+
+        try:
+            doc = kit["sources"].text_document(path, data)
+        except kit["reject"]:
+            return
+        t = clock()
+        try:
+            for name, step in kit["chain"]:
+                doc = step(doc)
+                t = spent(name, t)
+        except kit["reject"]:
+            spent(name, t)
+            return
+        doc.audit_record()
+        doc.removed_counts()
+        text = doc.clean_record()["text"]
+        t = spent("audit + clean records", t)
+        dedup, cfg = kit["dedup"], kit["config"].dedup
+        dedup.exact_key(text)
+        hashes = dedup.shingle_hashes(text, cfg.word_ngram, cfg.char_ngram)
+        kit["hasher"].band_keys(kit["hasher"].signature(hashes))
+        t = spent("dedup keys", t)
+        doc = pickle.loads(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+        t = spent("pickle round trip", t)
+        try:
+            doc = kit["steps"].apply_steps(doc, kit["gates"])
+            doc.audit_record()
+            doc.removed_counts()
+            doc.clean_record()
+        except kit["reject"]:
+            pass
+        spent("gates + records again", t)
+
+    seeds = os.path.join(HERE, "seeds")
+    for name in sorted(os.listdir(seeds)):  # once-per-process costs (models, CC-CEDICT), untimed
+        with open(os.path.join(seeds, name), "rb") as fh:
+            data = fh.read()
+        for kit in kits.values():
+            work(kit, name, data)
+            kit["seconds"].clear()
+    if args.no_gc:
+        gc.collect()
+        gc.disable()
+    total = count = 0
+    for path in bench.corpus_files(args.corpus):
+        if total >= args.stage_mb * 1_000_000:
+            break
+        with open(path, "rb") as fh:
+            data = fh.read()
+        total += len(data)
+        count += 1
+        for label in (("old", "new") if count % 2 else ("new", "old")):
+            work(kits[label], path, data)
+    gc.enable()
+    names = list(kits["old"]["seconds"])
+    print(f"pipeline work per document, both checkouts in one process, {count} documents ({total / 1e6:.1f} MB) "
+          f"of {args.corpus}, CPU seconds{' (garbage collector off)' if args.no_gc else ''} and MB/s:")
+    print(f"  {'stage':<28} {'old s':>7} {'new s':>7} {'old MB/s':>9} {'new MB/s':>9}")
+    for name in names + ["all"]:
+        row = [sum(kits[label]["seconds"].values()) if name == "all" else kits[label]["seconds"].get(name, 0.0)
+               for label in ("old", "new")]
+        rates = [f"{total / 1e6 / v:9.2f}" if v > 0 else f"{'-':>9}" for v in row]
+        print(f"  {name:<28} {row[0]:7.3f} {row[1]:7.3f} {rates[0]} {rates[1]}")
+
+
 def profile_stages(args) -> None:
     runs: dict[str, list] = {"old": [], "new": []}
     for _round in range(args.rounds):
@@ -209,6 +338,10 @@ def main(argv=None) -> int:
     ap.add_argument("--stage-mb", type=float, default=10.0, help="MB of the corpus for the stage profile")
     ap.add_argument("--rounds", type=int, default=2, help="stage profile runs per checkout (alternating)")
     ap.add_argument("--no-compare", action="store_true", help="only the stage profile")
+    ap.add_argument("--pipeline-work", action="store_true",
+                    help="with --corpus: time both checkouts' work per document in one process, interleaved, "
+                         "instead of the stage profile in separate processes")
+    ap.add_argument("--no-gc", action="store_true", help="with --pipeline-work: the garbage collector off while timing")
     ap.add_argument("--dump", help=argparse.SUPPRESS)  # child mode: write this checkout's outputs here
     ap.add_argument("--stage-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -219,7 +352,10 @@ def main(argv=None) -> int:
         stage_profile(args.corpus, args.stage_mb)
         return 0
     if args.corpus:
-        profile_stages(args)
+        if args.pipeline_work:
+            pipeline_work(args)
+        else:
+            profile_stages(args)
         if args.no_compare:
             return 0
     os.makedirs(args.work, exist_ok=True)

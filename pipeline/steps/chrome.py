@@ -111,7 +111,7 @@ def _line_facts(raw_lines, skip: frozenset[int], lexicon: Lexicon) -> list[Optio
     cache = lexicon.line_cache
     if len(cache) >= CACHE_MAX_LINES:
         cache.clear()
-    new = dict.fromkeys(text for text in raw_lines if text not in cache)  # (each text once)
+    new = dict.fromkeys([text for text in raw_lines if text not in cache])  # (each text once)
     if new:
         texts = [text for text in new if text.strip()]
         features = page_features(texts)
@@ -562,16 +562,23 @@ def strip_chrome(doc: Document, lexicon: Lexicon, settings: ChromeConfig = Chrom
     decision = classify(doc.lines, lexicon, settings, skip=frozenset(doc.removed))
     if decision.body is None:
         return doc
-    out = doc
     by_rule: dict[str, list[int]] = {}
     for index, rule in sorted(decision.removed.items()):
         if extracted and settings.on_extracted_html == "specific" and rule in GENERIC_RULES:
             continue
         by_rule.setdefault(rule, []).append(index)
+    # doc.remove_lines(indices, rule) rule after rule, into one copy of the removals
+    removed = dict(doc.removed) if by_rule else doc.removed
     for rule, indices in by_rule.items():
-        out = out.remove_lines(indices, rule)
+        if indices[0] < 0 or indices[-1] >= len(doc.lines):  # (in order: the first and last are the ends)
+            bad = indices[0] if indices[0] < 0 else indices[-1]
+            raise IndexError(f"line {bad} out of range for document {doc.id}")
+        setdefault = removed.setdefault
+        for index in indices:
+            setdefault(index, rule)
     meta = decision.meta
-    return out.replace(
+    return doc.replace(
+        removed=removed,
         title=doc.title or meta.get("title"),
         date=doc.date or meta.get("date"),
         site=doc.site or meta.get("site"),

@@ -59,7 +59,6 @@ _QUOTES_DASHES = tuple({
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
     "\u3001": ",", "\u3002": ".", "\uff61": ".",
 }.items())
-_SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _NO_SPACE = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _NO_SPACE_RANGES) + "]+")
@@ -69,13 +68,31 @@ def is_no_space_char(ch: str) -> bool:
     return _NO_SPACE.fullmatch(ch) is not None
 
 
+# (text, _nfkc_casefold(text)) of the last text asked for: the pipeline takes the exact key and the
+# shingles of each clean text one after the other (one tuple, swapped whole: safe between threads)
+_last_folded: tuple = ("", "")
+
+
+def _nfkc_casefold(text: str) -> str:
+    """NFKC, then casefold (for ASCII text: lower, the same)."""
+    global _last_folded
+    last = _last_folded
+    if last[0] is text:
+        return last[1]
+    folded = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
+    _last_folded = (text, folded)
+    return folded
+
+
 def fold_text(text: str) -> str:
     """Width-, case- and space-folded text: NFKC, casefold, one form of quotes/dashes, single spaces."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    for old, new in _QUOTES_DASHES:  # str.replace per mark is much faster than str.translate with a dict
-        if old in folded:
-            folded = folded.replace(old, new)
-    return _SPACES.sub(" ", folded).strip()
+    folded = _nfkc_casefold(text)
+    if not folded.isascii():  # (the marks are not ASCII)
+        for old, new in _QUOTES_DASHES:  # str.replace per mark is much faster than str.translate with a dict
+            if old in folded:
+                folded = folded.replace(old, new)
+    # re.sub(r"\s+", " ", folded).strip(), faster: \s and str.split() take the same characters as spaces
+    return " ".join(folded.split())
 
 
 def exact_key(text: str) -> str:
@@ -105,7 +122,7 @@ def _units(text: str, word_ngram: int, char_ngram: int) -> tuple[str, object, in
     # digit or word, so the units are the same
     if text.isascii():  # NFKC leaves ASCII as it is; no letter of a script without spaces
         return "word", _WORD.findall(text.lower()), word_ngram
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = _nfkc_casefold(text)
     words = _WORD.findall(folded)
     # the letters and digits: every \w character but "_", in order (the words joined)
     letters = "".join(words)
@@ -211,10 +228,11 @@ class MinHasher:
     def band_keys(self, signature: np.ndarray) -> list[bytes]:
         """One key per band: band index (2 bytes) + a hash of the band's rows (little-endian,
         platform-independent); bytes, as every document sends `bands` of them through a GroupByKey."""
-        r = self.rows
-        sig = signature.astype("<u4")
+        step = 4 * self.rows  # (bytes of a band's rows)
+        raw = signature.astype("<u4").tobytes()  # one conversion; each band a slice of its bytes
+        blake2b = hashlib.blake2b
         return [
-            i.to_bytes(2, "big") + hashlib.blake2b(sig[i * r:(i + 1) * r].tobytes(), digest_size=8).digest()
+            i.to_bytes(2, "big") + blake2b(raw[i * step:(i + 1) * step], digest_size=8).digest()
             for i in range(self.bands)
         ]
 

@@ -219,7 +219,15 @@ def line_features(text: str, length: Optional[float] = None) -> LineFeatures:
 
 def base_lang(lang: Optional[str]) -> str:
     """'zh-Hant' -> 'zh'; None/'' -> 'und'."""
-    return (lang or "und").split("-")[0].split("_")[0].lower() or "und"
+    base = _BASE_LANGS.get(lang)
+    if base is None:
+        base = (lang or "und").split("-")[0].split("_")[0].lower() or "und"
+        if len(_BASE_LANGS) < 4096:  # (language codes: a few dozen)
+            _BASE_LANGS[lang] = base
+    return base
+
+
+_BASE_LANGS: dict = {}  # code -> base_lang(code): asked for every content line
 
 
 @dataclass(frozen=True)
@@ -1274,9 +1282,15 @@ def split_halves(doc: Document, cfg) -> Document:
     line_langs = doc.notes.get("line_langs")
     if line_langs is None:
         raise ValueError("halves.split_halves needs doc.notes['line_langs'] (run language.annotate_lines first)")
-    codes = [getattr(l, "lang", l) for l in line_langs]
+    try:
+        codes = [l.lang for l in line_langs]
+    except AttributeError:  # (codes given as strings)
+        codes = [getattr(l, "lang", l) for l in line_langs]
     # lines an earlier step removed (site chrome) take no part
-    lines = [line if i not in doc.removed else "" for i, line in enumerate(doc.lines)]
+    lines = list(doc.lines)
+    for i in doc.removed:
+        if 0 <= i < len(lines):
+            lines[i] = ""
     found = find_translated_halves(lines, codes, min_lines=cfg.min_lines, min_score=cfg.min_score)
     if found is None:
         if cfg.repeated:

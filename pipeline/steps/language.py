@@ -648,30 +648,35 @@ def language_runs(line_langs: Sequence[LineLanguage], indices: Optional[Sequence
         return []
     runs: list[dict] = []
     pending: list[int] = []  # und lines not yet given to a run
+    run: dict = {"_family": None}  # the last run (none yet: a family no line has)
     for i in indices:
         ll = line_langs[i]
-        if ll.lang == UND or ll.confidence < min_confidence:
+        lang, confidence = ll.lang, ll.confidence
+        if lang == UND or confidence < min_confidence:
             pending.append(i)
             continue
-        family = _family(ll.lang)
-        if runs and runs[-1]["_family"] == family:
-            run = runs[-1]
+        # zh-Hans and zh-Hant lines form one run (a line without variant-specific characters is no
+        # evidence either way); the run is named by the variant its lines vote for
+        family = "zh" if lang.startswith("zh-") else lang
+        if run["_family"] == family:
             run["end"] = i
             run["lines"] += len(pending) + 1
         else:
             if runs and pending:
-                runs[-1]["end"] = pending[-1]
-                runs[-1]["lines"] += len(pending)
+                run["end"] = pending[-1]
+                run["lines"] += len(pending)
                 pending = []
             start = pending[0] if pending else i
-            runs.append({"start": start, "end": i, "lines": len(pending) + 1, "_family": family,
-                         "_n": 0, "_scripts": set(), "_conf": 0.0, "_votes": {}})
-        run = runs[-1]
+            run = {"start": start, "end": i, "lines": len(pending) + 1, "_family": family,
+                   "_n": 0, "_scripts": set(), "_conf": 0.0, "_votes": {}}
+            runs.append(run)
         run["_n"] += 1
         run["_scripts"].add(ll.script)
-        run["_conf"] = max(run["_conf"], ll.confidence)
-        run["_votes"][ll.lang] = run["_votes"].get(ll.lang, 0.0) + max(ll.confidence, 0.01)
-        pending = []
+        run["_conf"] = max(run["_conf"], confidence)
+        votes = run["_votes"]
+        votes[lang] = votes.get(lang, 0.0) + max(confidence, 0.01)
+        if pending:
+            pending = []
     if pending:
         if runs:
             runs[-1]["end"] = pending[-1]
@@ -682,12 +687,6 @@ def language_runs(line_langs: Sequence[LineLanguage], indices: Optional[Sequence
         _elect(run)
     runs = _absorb_islands(runs, max_island_lines)
     return [{"lang": r["lang"], "start": r["start"], "end": r["end"], "lines": r["lines"]} for r in runs]
-
-
-def _family(lang: str) -> str:
-    """zh-Hans and zh-Hant lines form one run (a line without variant-specific characters is no
-    evidence either way); the run is named by the variant its lines vote for."""
-    return "zh" if lang.startswith("zh-") else lang
 
 
 def _elect(run: dict) -> None:
@@ -788,15 +787,16 @@ def annotate_lines(doc: Document, cfg) -> Document:
     A line seen before (detect_text is a pure function of the text) gets the answer it got then."""
     removed = doc.removed
     backend, prior_weight = _settings(cfg)
-
-    def label(line: str) -> LineLanguage:
-        if len(line) <= _CACHED_LINE_CHARS:
-            return _detect_cached(line, backend, prior_weight)
-        return detect_text(line, backend, prior_weight)
-
-    return doc.with_notes(line_langs=tuple(
-        UNDETERMINED if i in removed or not line.strip() else label(line)
-        for i, line in enumerate(doc.lines)))
+    labels = []
+    add = labels.append
+    for i, line in enumerate(doc.lines):
+        if i in removed or not line.strip():
+            add(UNDETERMINED)
+        elif len(line) <= _CACHED_LINE_CHARS:
+            add(_detect_cached(line, backend, prior_weight))
+        else:
+            add(detect_text(line, backend, prior_weight))
+    return doc.with_notes(line_langs=tuple(labels))
 
 
 def summarize_document(doc: Document, cfg) -> Document:
@@ -819,19 +819,22 @@ def summarize_document(doc: Document, cfg) -> Document:
     conf_sum: dict[str, float] = {}
     scripts: dict[str, dict[str, float]] = {}
     k = 0
+    lines = doc.lines
     for run in segments:
-        while k < len(kept) and kept[k] <= run["end"]:
+        end, lang = run["end"], run["lang"]
+        while k < len(kept) and kept[k] <= end:
             i = kept[k]
             k += 1
             ll = line_langs[i]
-            if ll.lang == UND or run["lang"] == UND:
+            if ll.lang == UND or lang == UND:
                 continue
-            lang = run["lang"]
-            w = float(len(doc.lines[i].encode("utf-8", "surrogatepass")))
+            line = lines[i]
+            # UTF-8 bytes (an ASCII line's are its characters)
+            w = float(len(line) if line.isascii() else len(line.encode("utf-8", "surrogatepass")))
             weight[lang] = weight.get(lang, 0.0) + w
             conf_sum[lang] = conf_sum.get(lang, 0.0) + w * ll.confidence
-            scripts.setdefault(lang, {})
-            scripts[lang][ll.script] = scripts[lang].get(ll.script, 0.0) + w
+            by_script = scripts.setdefault(lang, {})
+            by_script[ll.script] = by_script.get(ll.script, 0.0) + w
     if not weight:
         lang, confidence, script = UND, 0.0, "Zyyy"
     else:
