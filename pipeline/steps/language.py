@@ -138,7 +138,8 @@ def normalize_code(code: str) -> str:
 def script_counts(text: str) -> dict[str, int]:
     """Letters per script (ISO 15924 codes; Han as `Hani`, kana as `Kana`). Digits, spaces and
     common punctuation and symbols do not count; marks and signs inside a script's block count with
-    it (Arabic vowel marks, Devanagari and Thai vowel signs)."""
+    it (Arabic vowel marks, Devanagari and Thai vowel signs), and so do the block's unassigned code
+    points."""
     if text.isascii():
         n = len(text) - len(text.encode("ascii").translate(None, _ASCII_LETTERS))  # A-Z, a-z
         return {"Latn": n} if n else {}
