@@ -532,19 +532,20 @@ LABEL, NEIGHBOURS = 0, 1  # tags of the values grouped in a round of ResolveClus
 KEEPER, PLACE = 0, 1  # tags of the values grouped when pairing removed documents with their keepers
 
 
-def _spread_label(element):
+def _spread_label(element) -> list:
     """(rank, sorted tagged values: its labels, its neighbour lists) -> its smallest label to itself
-    and to each neighbour, tagged LABEL for the next grouping."""
+    and to each neighbour, tagged LABEL for the next grouping (one list: a node's messages travel as
+    one element)."""
     node, values = element
     labels = [value for tag, value in values if tag == LABEL]
     if not labels:
-        return
+        return []
     label = (LABEL, labels[0])
-    yield node, label
+    messages = [(node, label)]
     for tag, neighbours in values:
         if tag == NEIGHBOURS:
-            for other in neighbours:
-                yield other, label
+            messages.extend((other, label) for other in neighbours)
+    return messages
 
 
 def _smallest_label(element):
@@ -574,20 +575,20 @@ class ResolveClusters(beam.PTransform):
         self.key_partitions = key_partitions
 
     def expand(self, edges):
-        def group():
-            return spill.GroupKeys(self.tmp_dir, self.key_partitions)
+        def group():  # every grouped collection here holds lists of (key, value) entries
+            return spill.GroupKeys(self.tmp_dir, self.key_partitions, batched=True)
 
         # ranks (dedup.rank_bytes: longest text, then smallest id): the smallest label is the keeper
         neighbours = (edges
-                      | "BothWays" >> beam.FlatMap(lambda e: [(e[0][0], e[0][1]), (e[0][1], e[0][0])])
+                      | "BothWays" >> beam.Map(lambda e: [(e[0][0], e[0][1]), (e[0][1], e[0][0])])
                       | "Adjacency" >> group()
-                      | "Distinct" >> beam.MapTuple(lambda node, others: (node, (NEIGHBOURS, sorted(set(others))))))
+                      | "Distinct" >> beam.MapTuple(lambda node, others: [(node, (NEIGHBOURS, sorted(set(others))))]))
         # a round groups each node's labels received so far (its own at first) with its neighbours and
         # passes the smallest on: grouping the labels again only to take their minimum is not needed
-        labels = edges | "OwnLabels" >> beam.FlatMap(
+        labels = edges | "OwnLabels" >> beam.Map(
             lambda e: [(e[0][0], (LABEL, e[0][0])), (e[0][1], (LABEL, e[0][1]))])
         for i in range(self.rounds):
-            labels = (labels, neighbours) | f"Round{i + 1}" >> group() | f"Spread{i + 1}" >> beam.FlatMap(_spread_label)
+            labels = (labels, neighbours) | f"Round{i + 1}" >> group() | f"Spread{i + 1}" >> beam.Map(_spread_label)
         labels = labels | "GroupLabels" >> group() | "Best" >> beam.Map(_smallest_label)
         return labels | "NotKept" >> beam.Filter(lambda kv: kv[1] != kv[0])
 
