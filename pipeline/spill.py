@@ -169,7 +169,7 @@ class WriteKeyPartitions(beam.DoFn):
         for p, buffer in enumerate(self.buffers):
             if buffer:
                 if self.smallest:
-                    buffer = list(_smallest_values(buffer).items())
+                    buffer = list(_keep_smallest({}, buffer).items())
                 self.files[p].write(pickle.dumps(buffer, protocol=pickle.HIGHEST_PROTOCOL))
                 self.buffers[p] = []
         self.buffered = 0
@@ -196,8 +196,8 @@ def group_key_partition(element):
         yield key, [value for _key, value in group]
 
 
-def _smallest_values(entries, smallest: dict | None = None) -> dict:
-    smallest = {} if smallest is None else smallest
+def _keep_smallest(smallest: dict, entries) -> dict:
+    """Folds (key, value) entries into `smallest`, which keeps each key's smallest value; returns it."""
     for key, value in entries:
         if key not in smallest or value < smallest[key]:
             smallest[key] = value
@@ -212,7 +212,7 @@ def smallest_key_partition(element):
     _partition, paths = element
     smallest: dict = {}
     for chunk in _partition_chunks(paths):
-        _smallest_values(chunk, smallest)
+        _keep_smallest(smallest, chunk)
     yield from sorted(smallest.items())
 
 
