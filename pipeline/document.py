@@ -153,14 +153,22 @@ class Document:
 
     def remove_lines(self, indices, rule: str) -> "Document":
         """A copy with `indices` marked removed by `rule`; a line already removed keeps its first rule."""
+        return self.replace(removed=self.removed_with({rule: indices}))
+
+    def removed_with(self, by_rule: dict[str, Any]) -> dict[int, str]:
+        """`removed` plus each rule's line indices, rule after rule (a line already removed keeps its
+        first rule): what remove_lines gives, for several rules in one copy."""
+        if not by_rule:
+            return self.removed
         removed = dict(self.removed)
         n = len(self.lines)
         setdefault = removed.setdefault
-        for i in indices:
-            if not 0 <= i < n:
-                raise IndexError(f"line {i} out of range for document {self.id}")
-            setdefault(i, rule)
-        return self.replace(removed=removed)
+        for rule, indices in by_rule.items():
+            for i in indices:
+                if not 0 <= i < n:
+                    raise IndexError(f"line {i} out of range for document {self.id}")
+                setdefault(i, rule)
+        return removed
 
     def with_extra(self, **fields: Any) -> "Document":
         extra = dict(self.extra)

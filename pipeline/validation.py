@@ -149,8 +149,9 @@ def chrome_regex_list(patterns: list[ChromePattern]) -> list[str]:
     capturing group keeps its own entry, as before: joined, its group numbers would shift and a
     backreference (\\1, (?(1)...)) would point at another pattern's group.
     """
-    joinable = [p for p in patterns if not re.compile(p.regex).groups]
-    alone = [p.line_regex for p in patterns if re.compile(p.regex).groups]
+    has_groups = [re.compile(p.regex).groups > 0 for p in patterns]
+    joinable = [p for p, grouped in zip(patterns, has_groups) if not grouped]
+    alone = [p.line_regex for p, grouped in zip(patterns, has_groups) if grouped]
     if len(joinable) < 2:
         return [p.line_regex for p in patterns]
     return ["(?m)^(?:" + "|".join(f"(?:{p.regex})" for p in joinable) + ")$"] + alone

@@ -567,18 +567,9 @@ def strip_chrome(doc: Document, lexicon: Lexicon, settings: ChromeConfig = Chrom
         if extracted and settings.on_extracted_html == "specific" and rule in GENERIC_RULES:
             continue
         by_rule.setdefault(rule, []).append(index)
-    # doc.remove_lines(indices, rule) rule after rule, into one copy of the removals
-    removed = dict(doc.removed) if by_rule else doc.removed
-    for rule, indices in by_rule.items():
-        if indices[0] < 0 or indices[-1] >= len(doc.lines):  # (in order: the first and last are the ends)
-            bad = indices[0] if indices[0] < 0 else indices[-1]
-            raise IndexError(f"line {bad} out of range for document {doc.id}")
-        setdefault = removed.setdefault
-        for index in indices:
-            setdefault(index, rule)
     meta = decision.meta
     return doc.replace(
-        removed=removed,
+        removed=doc.removed_with(by_rule),
         title=doc.title or meta.get("title"),
         date=doc.date or meta.get("date"),
         site=doc.site or meta.get("site"),

@@ -217,17 +217,10 @@ def line_features(text: str, length: Optional[float] = None) -> LineFeatures:
 # Stage 1: candidate splits where the line language changes
 # ------------------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=4096)  # (asked for every content line; language codes are a few dozen)
 def base_lang(lang: Optional[str]) -> str:
     """'zh-Hant' -> 'zh'; None/'' -> 'und'."""
-    base = _BASE_LANGS.get(lang)
-    if base is None:
-        base = (lang or "und").split("-")[0].split("_")[0].lower() or "und"
-        if len(_BASE_LANGS) < 4096:  # (language codes: a few dozen)
-            _BASE_LANGS[lang] = base
-    return base
-
-
-_BASE_LANGS: dict = {}  # code -> base_lang(code): asked for every content line
+    return (lang or "und").split("-")[0].split("_")[0].lower() or "und"
 
 
 @dataclass(frozen=True)
