@@ -283,9 +283,13 @@ class CleanDocuments(beam.DoFn):
             if self.emit_documents:
                 yield current
                 continue
-            yield from self._audit(current)
-            yield from self._bitext(current)
-            yield current.clean_record()
+            yield from self._records(current)
+
+    def _records(self, doc: Document):
+        """The outputs of a document that passed every step: audit, bitext and clean records."""
+        yield from self._audit(doc)
+        yield from self._bitext(doc)
+        yield doc.clean_record()
 
 
 class FinishDocuments(CleanDocuments):
@@ -300,6 +304,13 @@ class FinishDocuments(CleanDocuments):
     def setup(self):
         tune_gc()
         self.steps = steps.gate_steps(self.config)
+
+    def process(self, doc: Document):
+        if repeats.RULE not in doc.removed.values():
+            # the corpus pass changed nothing: CleanDocuments ran these gates on this very document
+            yield from self._records(doc)
+            return
+        yield from super().process(doc)
 
 
 LINE_KEYS = "line_keys"
