@@ -19,6 +19,7 @@ from pipeline.sinks import json_line
 from pipeline.steps import chrome, dedup, halves, language, quality, repeats, text_steps
 from pipeline.steps import html as html_step
 from pipeline.steps.chrome_lexicon import load_lexicon
+from pipeline.steps.chrome_lines import normalise_line
 from pipeline.steps.decode import decode_bytes
 from pipeline.steps.normalize import normalize_text
 
@@ -152,8 +153,16 @@ def test_quality_gates(text, min_chars):
 @given(RAW_TEXT, st.sets(st.integers(0, 40)))
 def test_corpus_repeats(text, picked):
     doc = doc_of(text)
-    for _key, indices in repeats.repeat_keys(doc, 200):
+    keys = repeats.repeat_keys(doc, 200)
+    for _key, indices in keys:
         assert all(0 <= i < len(doc.lines) for i in indices)
+    # the definition: the line key of every short kept line with a letter or digit, but the title
+    expected: dict = {}
+    for i in doc.kept_indices():
+        line = doc.lines[i].strip()
+        if len(line) <= 200 and line != (doc.title or "").strip() and normalise_line(line):
+            expected.setdefault(repeats.line_key(line), []).append(i)
+    assert keys == sorted(expected.items())
     check_step(lambda d: repeats.remove_repeats(d, [i for i in picked if i < len(d.lines)]), doc)
 
 

@@ -13,7 +13,7 @@ from typing import Iterable
 from urllib.parse import urlparse
 
 from pipeline.document import Document
-from pipeline.steps.chrome_lines import normalise_line
+from pipeline.steps.chrome_lines import normalise_line, normalise_lines
 
 RULE = "corpus.repeated_line"
 CORPUS = "*"  # the scope of corpus-wide counts
@@ -30,17 +30,27 @@ def site_of(doc: Document) -> str:
 
 def line_key(line: str) -> bytes:
     """A short stable digest of the normalised line (letters and digits, case-folded)."""
-    return hashlib.blake2b(normalise_line(line).encode("utf-8"), digest_size=8).digest()
+    return _key_of_normalised(normalise_line(line))
+
+
+def _key_of_normalised(normalised: str) -> bytes:
+    return hashlib.blake2b(normalised.encode("utf-8"), digest_size=8).digest()
 
 
 def repeat_keys(doc: Document, max_chars: int) -> list[tuple[bytes, list[int]]]:
-    """(line key, kept line indices with that key) for every distinct short kept line of `doc`."""
-    keys: dict[bytes, list[int]] = {}
+    """(line key, kept line indices with that key) for every distinct short kept line of `doc`
+    (its title and lines without letters or digits left out)."""
+    title = (doc.title or "").strip()
+    short = []
     for i in doc.kept_indices():
         line = doc.lines[i].strip()
-        if len(line) > max_chars or line == (doc.title or "").strip() or not normalise_line(line):
-            continue
-        keys.setdefault(line_key(line), []).append(i)
+        if len(line) <= max_chars and line != title:
+            short.append((i, line))
+    keys: dict[bytes, list[int]] = {}
+    # the short lines normalised in one pass (line_key of each, without normalising it twice)
+    for (i, _line), normalised in zip(short, normalise_lines([line for _i, line in short])):
+        if normalised:
+            keys.setdefault(_key_of_normalised(normalised), []).append(i)
     return sorted(keys.items())
 
 
