@@ -435,12 +435,15 @@ class SpillWithDedupKeys(spill.SpillWriter):
     def process(self, record: dict):
         cfg = self.cfg
         rank = dedup.rank_bytes(record["id"], record["chars"])
-        exact = (bytes.fromhex(dedup.exact_key(record["text"])) if cfg.exact
+        if cfg.near:
+            exact_hex, hashes = dedup.exact_key_and_shingle_hashes(record["text"], cfg.word_ngram, cfg.char_ngram)
+        else:
+            exact_hex = dedup.exact_key(record["text"])
+        exact = (bytes.fromhex(exact_hex) if cfg.exact
                  else hashlib.blake2b(record["id"].encode("utf-8", "surrogatepass"), digest_size=16).digest())
         if cfg.exact:
             yield beam.pvalue.TaggedOutput(EXACT_KEYS, (exact, rank))
         if cfg.near:
-            hashes = dedup.shingle_hashes(record["text"], cfg.word_ngram, cfg.char_ngram)
             if len(hashes):  # no letters or digits: nothing to compare, never a near duplicate
                 sketch = hashes[:cfg.verify_shingles].astype("<u4").tobytes()
                 member = exact + spill.compact_place(*self.sketches.write(sketch), len(sketch)) + rank

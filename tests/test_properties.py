@@ -173,6 +173,8 @@ def test_dedup_core(text):
     assert dedup.exact_key(text) == dedup.exact_key(text)
     hashes = dedup.shingle_hashes(text)
     assert list(hashes) == list(dedup.shingle_hashes(text))
+    both = dedup.exact_key_and_shingle_hashes(text)  # the pipeline's one-fold form of the two
+    assert both[0] == dedup.exact_key(text) and list(both[1]) == list(hashes)
     if len(hashes):
         hasher = dedup.MinHasher(num_perm=16, bands=4)
         assert list(hasher.signature(hashes)) == list(hasher.signature(hashes))

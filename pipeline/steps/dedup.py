@@ -68,25 +68,18 @@ def is_no_space_char(ch: str) -> bool:
     return _NO_SPACE.fullmatch(ch) is not None
 
 
-# (text, _nfkc_casefold(text)) of the last text asked for: the pipeline takes the exact key and the
-# shingles of each clean text one after the other (one tuple, swapped whole: safe between threads)
-_last_folded: tuple = ("", "")
-
-
 def _nfkc_casefold(text: str) -> str:
     """NFKC, then casefold (for ASCII text: lower, the same)."""
-    global _last_folded
-    last = _last_folded
-    if last[0] is text:
-        return last[1]
-    folded = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
-    _last_folded = (text, folded)
-    return folded
+    return text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
 
 
 def fold_text(text: str) -> str:
     """Width-, case- and space-folded text: NFKC, casefold, one form of quotes/dashes, single spaces."""
-    folded = _nfkc_casefold(text)
+    return _fold_marks_and_spaces(_nfkc_casefold(text))
+
+
+def _fold_marks_and_spaces(folded: str) -> str:
+    """fold_text's last part, on an already NFKC-casefolded text."""
     if not folded.isascii():  # (the marks are not ASCII)
         for old, new in _QUOTES_DASHES:  # str.replace per mark is much faster than str.translate with a dict
             if old in folded:
@@ -95,9 +88,21 @@ def fold_text(text: str) -> str:
     return " ".join(folded.split())
 
 
+def _digest(folded_text: str) -> str:
+    return hashlib.blake2b(folded_text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def exact_key(text: str) -> str:
     """Key shared by texts that differ only in case, spacing and character width of punctuation/letters."""
-    return hashlib.blake2b(fold_text(text).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return _digest(fold_text(text))
+
+
+def exact_key_and_shingle_hashes(text: str, word_ngram: int = 5, char_ngram: int = 5) -> tuple[str, np.ndarray]:
+    """(exact_key(text), shingle_hashes(text)), the text case-folded once for both (the pipeline
+    needs both for every clean document; NFKC and casefold are most of the exact key's cost)."""
+    folded = _nfkc_casefold(text)
+    units = _units(text, word_ngram, char_ngram, folded)
+    return _digest(_fold_marks_and_spaces(folded)), _hashes_of_units(*units)
 
 
 def no_space_share(text: str) -> float:
@@ -116,13 +121,15 @@ def shingle_mode(text: str) -> str:
     return "char" if no_space_share(text) >= CHAR_SCRIPT_SHARE else "word"
 
 
-def _units(text: str, word_ngram: int, char_ngram: int) -> tuple[str, object, int]:
-    """('char', letters string, n) or ('word', list of words, n) for the shingles of a text."""
+def _units(text: str, word_ngram: int, char_ngram: int, folded: str | None = None) -> tuple[str, object, int]:
+    """('char', letters string, n) or ('word', list of words, n) for the shingles of a text
+    (`folded`: its _nfkc_casefold, when already made)."""
     # fold_text without its mapping of quotes/dashes and of whitespace: those change no letter,
     # digit or word, so the units are the same
+    if folded is None:
+        folded = _nfkc_casefold(text)
     if text.isascii():  # NFKC leaves ASCII as it is; no letter of a script without spaces
-        return "word", _WORD.findall(text.lower()), word_ngram
-    folded = _nfkc_casefold(text)
+        return "word", _WORD.findall(folded), word_ngram
     words = _WORD.findall(folded)
     # the letters and digits: every \w character but "_", in order (the words joined)
     letters = "".join(words)
@@ -166,7 +173,10 @@ def shingle_hashes(text: str, word_ngram: int = 5, char_ngram: int = 5) -> np.nd
     the weighted sum of its units with fixed odd weights, mixed by splitmix64, top 32 bits kept.
     Deterministic in every process (no `hash()`), and vectorised with numpy.
     """
-    mode, units, n = _units(text, word_ngram, char_ngram)
+    return _hashes_of_units(*_units(text, word_ngram, char_ngram))
+
+
+def _hashes_of_units(mode: str, units, n: int) -> np.ndarray:
     if not units:
         return np.zeros(0, dtype=np.uint32)
     if mode == "char":
