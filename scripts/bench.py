@@ -248,8 +248,10 @@ def stage_profile(files: list[str], limit_bytes: int) -> tuple[dict, int]:
     from pipeline import sources, steps
     from pipeline.config import load_config
     from pipeline.document import Reject
+    from pipeline.gc_tuning import tune_gc
     from pipeline.steps import dedup
 
+    tune_gc()  # the collector as in a cleaning worker (with the defaults it costs several times more)
     config = load_config(None)
     chain = steps.text_steps(config)
     seconds = {"read+decode": 0.0, **{name: 0.0 for name, _ in chain}, "dedup.sketch": 0.0}

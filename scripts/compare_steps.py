@@ -152,8 +152,10 @@ def stage_profile(corpus: str, stage_mb: float) -> None:
     """Child mode: bench.py's stage profile of this checkout, and the cold first zh-en document."""
     from pipeline import sources, steps
     from pipeline.config import load_config
+    from pipeline.gc_tuning import tune_gc
     from pipeline.steps import language
 
+    tune_gc()  # the collector as in a cleaning worker, for both checkouts
     # bench.py puts its own checkout first on sys.path; `pipeline` is imported already, from PYTHONPATH
     sys.path.insert(0, os.path.join(HERE, "scripts"))
     import bench
@@ -211,6 +213,9 @@ def pipeline_work(args) -> None:
     sys.path.insert(0, os.path.abspath(args.new))
     sys.path.insert(0, os.path.join(HERE, "scripts"))
     import bench
+    from pipeline.gc_tuning import tune_gc
+
+    tune_gc()  # the collector as in a cleaning worker
 
     kits = {}
     for label, package in (("old", "pipeline_old"), ("new", "pipeline")):
