@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -142,6 +143,28 @@ def _fold_word(word: str) -> str:
     return low
 
 
+# Compatibility characters common in news text that NFKC maps to ASCII: the full-width forms of
+# CJK punctuation (，：（）！？ ... U+FF01-FF5E -> U+0021-007E), the ideographic space and the ellipsis.
+_TO_ASCII = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
+_TO_ASCII.update({"\u3000": " ", "\u2026": "..."})
+_TO_ASCII_CHAR = re.compile("[\u3000\u2026\uff01-\uff5e]")
+
+
+def nfkc(text: str) -> str:
+    """unicodedata.normalize("NFKC", text), faster on CJK text.
+
+    NFKC composes the (canonically ordered) full compatibility decomposition, which is taken
+    character by character; a character of _TO_ASCII decomposes to its ASCII replacement (starters,
+    which decompose to themselves). Replacing those characters first therefore leaves the
+    decomposition, hence NFKC, unchanged; and most Chinese lines are normalised once their
+    full-width punctuation is (`is_normalized` is a quick check), where `normalize` would take the
+    whole line apart and compose it again."""
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text
+    text = _TO_ASCII_CHAR.sub(lambda m: _TO_ASCII[m.group()], text)
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+
+
 _GROUPED_NUMBER = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
 _GROUP_MARK = re.compile(r"[.,]")
 
@@ -172,7 +195,7 @@ class LineFeatures:
 def line_features(text: str, length: Optional[float] = None) -> LineFeatures:
     """What survives translation in one line: numbers, names, Han characters, long words, name sounds.
     `length` is weighted_length(text) when the caller has it already."""
-    norm = text if text.isascii() else unicodedata.normalize("NFKC", text)
+    norm = nfkc(text)
     numbers = frozenset(k for k in (_number_key(m) for m in _NUMBER.findall(norm)) if k)
     cjk = bool(_CJK_WORDLESS.search(norm))
     names = set()
@@ -442,6 +465,7 @@ class _SharedAnchors:
     def __init__(self, anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset], weights: dict):
         self.shared = shared = frozenset().union(*anchors_a) & frozenset().union(*anchors_b)
         self._columns: dict = {}  # a line's anchor set -> its shared tokens' columns
+        self._span_words: dict = {}  # (anchor sets, spans) -> span_words of them
         by_weight: dict[float, list] = {}
         for token in shared:
             by_weight.setdefault(weights[token], []).append(token)
@@ -458,7 +482,12 @@ class _SharedAnchors:
     def span_words(self, anchors: Sequence[frozenset], spans: Sequence[int]) -> list[np.ndarray]:
         """Per weight group, an array [k, i] = the shared tokens of the union of anchors[i:i + spans[k]]
         as bits in uint64 words (none where the span runs past the end, or is 0), so that the count
-        of a bead's shared tokens is a popcount of an AND."""
+        of a bead's shared tokens is a popcount of an AND. Remembered: every alignment of the split
+        (with a refined ratio, out of order) asks again for the first half's, with the same spans."""
+        key = (tuple(anchors), tuple(spans))
+        known = self._span_words.get(key)
+        if known is not None:
+            return known
         n = len(anchors)
         line = np.zeros((n, len(self.column)), dtype=bool)
         for k, tokens in enumerate(anchors):
@@ -480,6 +509,7 @@ class _SharedAnchors:
             for d in range(2, min(longest, n) + 1):
                 by_span[d, :n - d + 1] = by_span[d - 1, :n - d + 1] | words[d - 1:]
             out.append(by_span[np.asarray(spans)])
+        self._span_words[key] = out
         return out
 
     def pair_matches(self, anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset],
@@ -491,7 +521,7 @@ class _SharedAnchors:
         groups_met = np.zeros((n, m), dtype=np.int64)
         for (_first, _end, sums), words_a, words_b in zip(self.groups, self.span_words(anchors_a, [1]),
                                                           self.span_words(anchors_b, [1])):
-            counts = _popcount_rows(words_a[0, :n, None, :] & words_b[0, None, :m, :])
+            counts = _shared_bits(words_a[0, :n, None, :], words_b[0, None, :m, :])
             match += sums[counts]
             groups_met += counts > 0
         for i, j in np.argwhere(groups_met > 1).tolist():
@@ -504,6 +534,16 @@ def _popcount_rows(words: np.ndarray) -> np.ndarray:
     if hasattr(np, "bitwise_count"):
         return np.bitwise_count(words).sum(axis=-1, dtype=np.int64)
     return _BYTE_POPCOUNT[words.view(np.uint8)].sum(axis=-1, dtype=np.int64)
+
+
+def _shared_bits(words_a: np.ndarray, words_b: np.ndarray) -> np.ndarray:
+    """_popcount_rows(words_a & words_b) for broadcastable uint64 arrays, one word (the last axis)
+    at a time: rows are a few words long, and a reduction over so short an axis costs more than the
+    popcounts themselves (the same integers)."""
+    counts = _popcount_rows(words_a[..., :1] & words_b[..., :1])
+    for w in range(1, words_a.shape[-1]):
+        counts += _popcount_rows(words_a[..., w:w + 1] & words_b[..., w:w + 1])
+    return counts
 
 
 _BYTE_POPCOUNT = np.array([bin(b).count("1") for b in range(256)], dtype=np.int64)
@@ -604,7 +644,7 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
     groups_met = np.zeros(logps.shape, dtype=np.int64)
     groups = zip(index.groups, index.span_words(anchors_a, da_of), index.span_words(anchors_b, db_of))
     for (_first, _end, sums), words_a, words_b in groups:
-        counts = _popcount_rows(words_a[:, :, None, :] & words_b[:, None, :, :])
+        counts = _shared_bits(words_a[:, :, None, :], words_b[:, None, :, :])
         match += sums[counts]
         groups_met += counts > 0
     matches = np.where(beads, match_weight * match, 0.0)
@@ -1018,7 +1058,7 @@ def find_translated_halves(lines: Sequence[str], line_langs: Sequence[str], min_
 
 def _shingle_text(text: str) -> str:
     """The text shingles are taken from: NFKC (which leaves ASCII as it is), lower case."""
-    return text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).lower()
+    return nfkc(text).lower()
 
 
 def shingles(text: str) -> frozenset:
@@ -1031,7 +1071,7 @@ def _shingles_of(norm: str) -> frozenset:
         return frozenset(w for w in _WORD.findall(norm) if len(w) >= 3)
     tokens = {w for w in _WORD.findall(norm) if not _CJK_WORDLESS.search(w) and len(w) >= 3}
     for run in _CJK_RUN.findall(norm):
-        tokens.update(run[k:k + 2] for k in range(len(run) - 1))
+        tokens.update(map(operator.add, run, run[1:]))  # its bigrams
     return frozenset(tokens)
 
 
