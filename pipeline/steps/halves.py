@@ -560,11 +560,12 @@ _NEAR = 1e-6  # far above the rounding differences of a sum in another order
 
 
 def _length_logps(la: np.ndarray, lb: np.ndarray, ratio: float, needed: np.ndarray) -> np.ndarray:
-    """_bead_log_prob(la[k, i], lb[k, j], ratio) for every bead kind k and cell (i, j) where `needed`,
-    the same floats: the arithmetic in numpy (the same IEEE operations in the same order), erfc and
-    log by `math` per value (numpy has no erfc, and its log may round the last bit differently), the
-    floor directly where erfc is surely below it. Cells not needed hold the floor."""
-    la, lb = la[:, :, None], lb[:, None, :]
+    """_bead_log_prob(la[k, i], lb[..., k, j], ratio) for every bead kind k and cell (i, j) where
+    `needed` (of every second half, lb's leading axes), the same floats: the arithmetic in numpy (the
+    same IEEE operations in the same order), erfc and log by `math` per value (numpy has no erfc, and
+    its log may round the last bit differently), the floor directly where erfc is surely below it.
+    Cells not needed hold the floor."""
+    la, lb = la[:, :, None], lb[..., None, :]
     mean = (la + lb / ratio) / 2.0
     delta = (lb - la * ratio) / np.sqrt(np.maximum(mean, 1.0) * _VARIANCE * ratio)
     x = np.abs(delta) / _SQRT2
@@ -579,11 +580,12 @@ def _length_logps(la: np.ndarray, lb: np.ndarray, ratio: float, needed: np.ndarr
 
 
 def _span_lengths(cum: np.ndarray, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(length of lines [i, i + d) for each span d and start i, whether i + d stays in the half)."""
-    n = len(cum) - 1
+    """(length of lines [i, i + d) for each span d and start i, whether i + d stays in the half);
+    `cum` may have leading axes (several halves), the lengths have them too."""
+    n = cum.shape[-1] - 1
     ends = np.arange(n + 1)[None, :] + spans[:, None]
     inside = ends <= n
-    return np.where(inside, cum[np.minimum(ends, n)] - cum[None, :], 0.0), inside
+    return np.where(inside, cum[..., np.minimum(ends, n)] - cum[..., None, :], 0.0), inside
 
 
 def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Sequence[frozenset],
@@ -602,49 +604,65 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
     `tests/test_halves_alignment.py` compares the two), and ties go where it sends them: to the
     predecessor met first in row-major order, a cell's starting value first.
     """
-    n, m = len(lens_a), len(lens_b)
+    return align_orders(lens_a, [lens_b], anchors_a, [anchors_b], ratio, match_weight, weights, index)[0]
+
+
+def align_orders(lens_a: Sequence[float], lens_bs: Sequence[Sequence[float]], anchors_a: Sequence[frozenset],
+                 anchors_bs: Sequence[Sequence[frozenset]], ratio: float, match_weight: float = 2.0,
+                 weights: Optional[dict] = None, index: Optional[_SharedAnchors] = None) -> list[Alignment]:
+    """align_halves of the first half with each of several second halves of one length (the second
+    half in other orders), all at once: the arrays have one more axis in front, one entry per second
+    half, so that a row of the dynamic programme is one set of array operations for all of them (on
+    the short halves of most documents, the number of operations is the cost). Each alignment is the
+    one align_halves gives alone: the same operations on the same values, cell by cell."""
+    n, m = len(lens_a), len(lens_bs[0])
+    orders = len(lens_bs)
     neg = -1e18
     unreached = neg / 2
     cum_a = [0.0]
     for x in lens_a:
         cum_a.append(cum_a[-1] + x)
-    cum_b = [0.0]
-    for x in lens_b:
-        cum_b.append(cum_b[-1] + x)
+    cum_bs = []
+    for lens_b in lens_bs:
+        cum_b = [0.0]
+        for x in lens_b:
+            cum_b.append(cum_b[-1] + x)
+        cum_bs.append(cum_b)
     # cells reachable for free: the start, and up to _MAX_FREE_LEAD unaligned lines on either side
     start = np.full((n + 1, m + 1), neg)
     if n and m:
         start[:min(n - 1, _MAX_FREE_LEAD) + 1, 0] = 0.0
         start[0, :min(m - 1, _MAX_FREE_LEAD) + 1] = 0.0
     else:  # no cell is reachable
-        return _traced(start.tolist(), np.full((n + 1, m + 1), -1), [], None, None, ratio, anchors_a, anchors_b, weights)
+        return [_traced(start.tolist(), np.full((n + 1, m + 1), -1), [], None, None, ratio, anchors_a, anchors_b,
+                        weights) for anchors_b in anchors_bs]
     if weights is None:
-        weights = token_weights(anchors_a, anchors_b)
+        weights = token_weights(anchors_a, *anchors_bs)
     if index is None:
-        index = _SharedAnchors(anchors_a, anchors_b, weights)
-    ca, cb = np.array(cum_a), np.array(cum_b)
+        index = _SharedAnchors(anchors_a, [tokens for anchors_b in anchors_bs for tokens in anchors_b], weights)
+    ca, cb = np.array(cum_a), np.array(cum_bs)
     # Only cells whose text positions (B scaled by the ratio) are within a band of each other lead
     # anywhere: a dropped paragraph or a missing title shifts the path by its length, never by half
     # the text.
-    band = max(_MIN_BAND, _BAND_SHARE * max(cum_a[n], cum_b[m] / ratio))
-    in_band = np.abs(ca[:, None] - cb[None, :] / ratio) <= band
+    band = np.array([max(_MIN_BAND, _BAND_SHARE * max(cum_a[n], cum_b[m] / ratio)) for cum_b in cum_bs])
+    in_band = np.abs(ca[None, :, None] - cb[:, None, :] / ratio) <= band[:, None, None]
 
     # The terms of the bead of each kind (da, db) that starts at each cell (i, j): kinds in the order
     # a cell meets its predecessors (by row, then by column). An unaligned B line, (0, 1), comes
-    # from the same row and is added one cell after another below.
+    # from the same row and is added one cell after another below. Arrays [second half, kind, i, j].
     kinds = sorted(((da, db) for da, db in _BEADS if da), key=lambda k: (-k[0], -k[1]))
     da_of, db_of = np.array([k[0] for k in kinds]), np.array([k[1] for k in kinds])
     la, fits_a = _span_lengths(ca, da_of)
     lb, fits_b = _span_lengths(cb, db_of)
     beads = (db_of > 0)[:, None, None]  # not a skipped A line
-    needed = in_band[None] & fits_a[:, :, None] & fits_b[:, None, :] & beads
+    needed = in_band[:, None] & fits_a[:, :, None] & fits_b[:, None, :] & beads
     logps = np.where(beads, _length_logps(la, lb, ratio, needed), -_SKIP_PENALTY)
     # anchor matches: per weight group a popcount of the shared bits, the set sum only for a mix
     match = np.zeros(logps.shape)
     groups_met = np.zeros(logps.shape, dtype=np.int64)
-    groups = zip(index.groups, index.span_words(anchors_a, da_of), index.span_words(anchors_b, db_of))
-    for (_first, _end, sums), words_a, words_b in groups:
-        counts = _shared_bits(words_a[:, :, None, :], words_b[:, None, :, :])
+    words_bs = zip(*(index.span_words(anchors_b, db_of) for anchors_b in anchors_bs))
+    for (_first, _end, sums), words_a, words_b in zip(index.groups, index.span_words(anchors_a, da_of), words_bs):
+        counts = _shared_bits(words_a[:, :, None, :], np.stack(words_b)[:, :, None, :, :])
         match += sums[counts]
         groups_met += counts > 0
     matches = np.where(beads, match_weight * match, 0.0)
@@ -656,72 +674,77 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
     # columns of nothing before them, so that every predecessor has an address.
     pad = max(max(bead) for bead in _BEADS)
     height, width = n + 1 + pad, m + 1 + pad
-    open_cells = np.full(height * width, -np.inf)  # scores of the cells a bead may start from
-    terms = np.zeros((3, len(kinds), height, width))
-    terms[0, :, pad:, pad:] = logps
-    terms[1, :, pad:, pad:] = matches
+    open_cells = np.full((orders, height * width), -np.inf)  # scores of the cells a bead may start from
+    terms = np.zeros((3, orders, len(kinds), height, width))
+    terms[0, :, :, pad:, pad:] = logps
+    terms[1, :, :, pad:, pad:] = matches
     # A bead whose shared tokens have several weights holds the sum by weight group, not in set
     # order: at most a few units in the last place from _match_score, so a cell looks it up only when
     # such a bead is within _NEAR of its best.
-    terms[2, :, pad:, pad:] = (groups_met > 1) & needed
+    terms[2, :, :, pad:, pad:] = (groups_met > 1) & needed
     # [ii, k, jj]: where the bead of kind k that ends at (ii, jj) starts, and its terms
     from_cell = (((pad - da_of) * width + pad - db_of)[None, :, None] + np.arange(m + 1)[None, None, :]
                  + (np.arange(n + 1) * width)[:, None, None])
     from_term = from_cell + (np.arange(len(kinds)) * height * width)[None, :, None]
-    logp_in, match_in = terms[0].ravel()[from_term], terms[1].ravel()[from_term]
-    mixed_in = terms[2].ravel()[from_term] > 0
-    mixed_rows = mixed_in.any(axis=(1, 2))
+    terms = terms.reshape(3, orders, -1)
+    logp_in, match_in = terms[0][:, from_term], terms[1][:, from_term]  # [second half, ii, k, jj]
+    mixed_in = terms[2][:, from_term] > 0
+    mixed_rows = mixed_in.any(axis=(0, 2, 3))
     unions_a: dict = {}  # (start, span) -> union of the anchor sets, as _match_score's callers build it
-    unions_b: dict = {}
-    best = start.tolist()
-    came_from = np.full((n + 1, m + 1), -1)  # index into kinds; len(kinds) for an unaligned B line
+    unions_b: dict = {}  # (second half, start, span) -> the same
+    best = [start.tolist() for _ in range(orders)]
+    came_from = np.full((orders, n + 1, m + 1), -1)  # index into kinds; len(kinds) for an unaligned B line
     cols = np.arange(m + 1)
+    which = np.arange(orders)[:, None]
+    band_rows = in_band.tolist()
     skip_b = _BEADS[0, 1]
     for ii in range(n + 1):
-        row = best[ii]
+        rows = [best_o[ii] for best_o in best]
         if ii:
-            scores = open_cells[from_cell[ii]]
+            scores = open_cells[:, from_cell[ii]]
             scores += priors
-            scores += logp_in[ii]
+            scores += logp_in[:, ii]
             scores += rewards
-            scores += match_in[ii]
-            top = scores.argmax(axis=0)
-            top_score = scores[top, cols]
+            scores += match_in[:, ii]
+            top = scores.argmax(axis=1)
+            top_score = scores[which, top, cols]
             if mixed_rows[ii]:
-                near = mixed_in[ii] & (scores >= top_score - _NEAR) & (scores > -np.inf)
+                near = mixed_in[:, ii] & (scores >= top_score[:, None, :] - _NEAR) & (scores > -np.inf)
                 if near.any():
-                    for k, jj in np.argwhere(near).tolist():
+                    for o, k, jj in np.argwhere(near).tolist():
                         da, db = kinds[k]
                         i, j = ii - da, jj - db
                         ua = unions_a.get((i, da))
                         if ua is None:
                             ua = unions_a[i, da] = frozenset().union(*anchors_a[i:ii])
-                        ub = unions_b.get((j, db))
+                        ub = unions_b.get((o, j, db))
                         if ub is None:
-                            ub = unions_b[j, db] = frozenset().union(*anchors_b[j:jj])
-                        scores[k, jj] = (float(open_cells[from_cell[ii, k, jj]]) + float(priors[k, 0])
-                                         + float(logp_in[ii, k, jj]) + float(rewards[k, 0])
-                                         + match_weight * _match_score(ua, ub, weights))
-                    top = scores.argmax(axis=0)
-                    top_score = scores[top, cols]
+                            ub = unions_b[o, j, db] = frozenset().union(*anchors_bs[o][j:jj])
+                        scores[o, k, jj] = (float(open_cells[o, from_cell[ii, k, jj]]) + float(priors[k, 0])
+                                            + float(logp_in[o, ii, k, jj]) + float(rewards[k, 0])
+                                            + match_weight * _match_score(ua, ub, weights))
+                    top = scores.argmax(axis=1)
+                    top_score = scores[which, top, cols]
             better = top_score > start[ii]
-            row = np.where(better, top_score, start[ii]).tolist()
-            came_from[ii, better] = top[better]
-        band_row = in_band[ii].tolist()
-        for jj in range(1, m + 1):
-            here = row[jj - 1]
-            if here > unreached and band_row[jj - 1]:
-                score = here + skip_b - _SKIP_PENALTY
-                if score > row[jj]:
-                    row[jj] = score
-                    came_from[ii, jj] = len(kinds)
-        best[ii] = row
-        open_row = np.array(row)
-        open_cells[(ii + pad) * width + pad:(ii + pad + 1) * width] = np.where(
-            (open_row > unreached) & in_band[ii], open_row, -np.inf)
+            rows = np.where(better, top_score, start[ii]).tolist()
+            came_from[:, ii][better] = top[better]
+        for o, row in enumerate(rows):
+            band_row = band_rows[o][ii]
+            for jj in range(1, m + 1):
+                here = row[jj - 1]
+                if here > unreached and band_row[jj - 1]:
+                    score = here + skip_b - _SKIP_PENALTY
+                    if score > row[jj]:
+                        row[jj] = score
+                        came_from[o, ii, jj] = len(kinds)
+            best[o][ii] = row
+        open_rows = np.array(rows)
+        open_cells[:, (ii + pad) * width + pad:(ii + pad + 1) * width] = np.where(
+            (open_rows > unreached) & in_band[:, ii], open_rows, -np.inf)
     # a bead's match: the popcount sum where its shared tokens have one weight (NaN: look it up)
     exact_match = np.where((groups_met > 1), np.nan, match)
-    return _traced(best, came_from, kinds, logps, exact_match, ratio, anchors_a, anchors_b, weights)
+    return [_traced(best[o], came_from[o], kinds, logps[o], exact_match[o], ratio, anchors_a, anchors_bs[o], weights)
+            for o in range(orders)]
 
 
 def best_end(best: list[list[float]]) -> tuple[float, int, int]:
@@ -843,9 +866,10 @@ def shuffled_match(lens_a, lens_b, anchors_a, anchors_b, ratio: float, weights: 
     if m < 2:
         return 0.0
     best = 0.0
-    for order in (list(range(m - 1, -1, -1)), [(k + m // 2) % m for k in range(m)]):
-        alignment = align_halves(lens_a, [lens_b[k] for k in order], anchors_a,
-                                 [anchors_b[k] for k in order], ratio, weights=weights, index=index)
+    orders = (list(range(m - 1, -1, -1)), [(k + m // 2) % m for k in range(m)])
+    alignments = align_orders(lens_a, [[lens_b[k] for k in order] for order in orders], anchors_a,
+                              [[anchors_b[k] for k in order] for order in orders], ratio, weights=weights, index=index)
+    for alignment in alignments:
         best = max(best, sum(b.match for b in alignment.beads))
     return best
 
