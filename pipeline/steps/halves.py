@@ -336,8 +336,11 @@ with would your year years told""".split())
 chinese_gloss_keys = text_gloss_keys
 
 
+_EN_WORD = re.compile(r"[A-Za-z]{4,}")
+
+
 def english_word_keys(text: str) -> frozenset:
-    return frozenset(w.lower()[:5] for w in re.findall(r"[A-Za-z]{4,}", text) if w.lower() not in _EN_STOP)
+    return frozenset(w[:5] for w in map(str.lower, _EN_WORD.findall(text)) if w not in _EN_STOP)
 
 
 def anchor_sets(texts: Sequence[str], feats: Sequence[LineFeatures], lang: str, other_lang: str) -> list[frozenset]:
