@@ -179,12 +179,26 @@ def _number_key(raw: str) -> Optional[str]:
 
 @dataclass(frozen=True)
 class LineFeatures:
+    """What line_features finds; the features only some language pairs use (Han characters, name
+    sounds, cognates: zh-en, the commonest pair, uses none of them) are taken when first asked for."""
     length: float
     numbers: frozenset
     names: frozenset
-    han: frozenset
     long_words: frozenset = frozenset()  # alphabetic words of 6+ letters
-    sounds: frozenset = frozenset()  # consonant keys of names: Latin names and katakana words
+    text: str = ""  # the line, NFKC
+    name_words: tuple = ()  # the words whose prefixes are names (not acronyms)
+
+    @functools.cached_property
+    def han(self) -> frozenset:
+        return frozenset(_HAN.findall(self.text))
+
+    @functools.cached_property
+    def sounds(self) -> frozenset:
+        """Consonant keys of names: Latin names and katakana words."""
+        sounds = {consonant_key(katakana_romaji(w)) for w in _KATAKANA_WORD.findall(self.text)}
+        sounds |= {consonant_key(w) for w in self.name_words}
+        sounds.discard(None)
+        return frozenset(sounds)
 
     @functools.cached_property
     def words(self) -> frozenset:
@@ -228,12 +242,8 @@ def line_features(text: str, length: Optional[float] = None) -> LineFeatures:
         if len(folded) >= 4:
             names.add(folded[:_NAME_PREFIX])
             name_words.append(word)
-    han = frozenset(_HAN.findall(norm))
-    sounds = {consonant_key(katakana_romaji(w)) for w in _KATAKANA_WORD.findall(norm)}
-    sounds |= {consonant_key(w) for w in name_words}
-    sounds.discard(None)
-    return LineFeatures(weighted_length(text) if length is None else length, numbers, frozenset(names), han,
-                        frozenset(long_words), frozenset(sounds))
+    return LineFeatures(weighted_length(text) if length is None else length, numbers, frozenset(names),
+                        frozenset(long_words), norm, tuple(name_words))
 
 
 # ------------------------------------------------------------------------------------------------
