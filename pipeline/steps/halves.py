@@ -503,12 +503,16 @@ class _SharedAnchors:
             return known
         n = len(anchors)
         line = np.zeros((n, len(self.column)), dtype=bool)
+        rows: list[int] = []  # (row, column) of every bit, set at once
+        cells: list[int] = []
         for k, tokens in enumerate(anchors):
             cols = self._columns.get(tokens)
             if cols is None:
                 column = self.column
                 cols = self._columns[tokens] = [column[t] for t in tokens & self.shared]
-            line[k, cols] = True
+            rows += [k] * len(cols)
+            cells += cols
+        line[rows, cells] = True
         longest = max(spans)
         out = []
         for first, end, _sums in self.groups:
