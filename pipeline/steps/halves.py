@@ -48,6 +48,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
 _CJK_WORDLESS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
+_WORDS_AND_GAPS = re.compile(f"({_WORD.pattern})")  # split() keeps the words, between the gaps
 _SENTENCE_BREAK = re.compile(r"[.!?:;\"“”«»„()\[\]—–]")
 # Names are compared on their first letters, which survive inflection (Czech "Trumpa" ~ "Trump")
 # and transliteration endings ("Fakhfakha" ~ "Fakhfakh"); shorter prefixes match common words.
@@ -128,16 +129,22 @@ def weighted_length(text: str) -> float:
         + _DENSITY["hangul"] * hangul
 
 
+_CYRILLIC_CHAR = re.compile("[\u0400-\u04ff]")
+_GREEK_CHAR = re.compile("[\u0370-\u03ff]")
+
+
 @lru_cache(maxsize=1 << 15)
 def _fold_word(word: str) -> str:
     """A word in Latin letters without diacritics, lower case, with spelling variants folded
-    (remembered: names and common words recur in every line of an article)."""
+    (remembered: names and common words recur in every line of an article). An ASCII word has no
+    letters to transliterate and no diacritics (NFKD leaves it as it is)."""
     low = word.lower()
-    if any("\u0400" <= ch <= "\u04ff" for ch in low):
-        low = "".join(_CYRILLIC_TO_LATIN.get(ch, ch) for ch in low)
-    elif any("\u0370" <= ch <= "\u03ff" for ch in low):
-        low = "".join(_GREEK_TO_LATIN.get(ch, ch) for ch in unicodedata.normalize("NFD", low))
-    low = "".join(ch for ch in unicodedata.normalize("NFKD", low) if not unicodedata.combining(ch))
+    if not low.isascii():
+        if _CYRILLIC_CHAR.search(low):
+            low = "".join(_CYRILLIC_TO_LATIN.get(ch, ch) for ch in low)
+        elif _GREEK_CHAR.search(low):
+            low = "".join(_GREEK_TO_LATIN.get(ch, ch) for ch in unicodedata.normalize("NFD", low))
+        low = "".join(ch for ch in unicodedata.normalize("NFKD", low) if not unicodedata.combining(ch))
     for a, b in _LATIN_FOLD:
         low = low.replace(a, b)
     return low
@@ -215,11 +222,9 @@ def line_features(text: str, length: Optional[float] = None) -> LineFeatures:
     names = set()
     name_words: list[str] = []
     long_words = set()  # for cognates: alphabetic words of 6+ letters
-    previous_end = 0
-    for m in _WORD.finditer(norm):
-        word = m.group()
-        word_start = previous_end
-        previous_end = m.end()
+    parts = _WORDS_AND_GAPS.split(norm)  # gap, word, gap, word, ..., gap
+    for k in range(1, len(parts), 2):
+        word = parts[k]
         if len(word) >= 6 and not (cjk and _CJK_WORDLESS.search(word)):
             long_words.add(word)
         if not cjk:
@@ -236,7 +241,7 @@ def line_features(text: str, length: Optional[float] = None) -> LineFeatures:
             if not word[0].isupper():
                 continue
             # a sentence starts at the line's first word or after a break in the gap before it
-            if word_start == 0 or _SENTENCE_BREAK.search(norm, word_start, m.start()):
+            if k == 1 or _SENTENCE_BREAK.search(parts[k - 1]):
                 continue
         folded = _fold_word(word)
         if len(folded) >= 4:
