@@ -488,14 +488,18 @@ class _SharedAnchors:
         for token in shared:
             by_weight.setdefault(weights[token], []).append(token)
         self.column: dict = {}
-        # per weight: (first column, end column, {count: sum([w] * count)} as an array)
+        # per weight: (first column, end column, {count: sum([w] * count)} as an array); each group
+        # starts a new 64-bit word, so that the bits of all groups are packed and unioned at once
         self.groups: list[tuple[int, int, np.ndarray]] = []
+        self.width = 0  # columns, with the room to the end of each group's last word
         for w, tokens in by_weight.items():
-            start = len(self.column)
-            for token in tokens:
-                self.column[token] = len(self.column)
+            start = self.width
+            for column, token in enumerate(tokens, start):
+                self.column[token] = column
+            end = start + len(tokens)
             # sum([w] * c) for every count c: the same running sum, one addition at a time
-            self.groups.append((start, len(self.column), np.array([0.0, *itertools.accumulate([w] * len(tokens))])))
+            self.groups.append((start, end, np.array([0.0, *itertools.accumulate([w] * len(tokens))])))
+            self.width = -(-end // 64) * 64
 
     def span_words(self, anchors: Sequence[frozenset], spans: Sequence[int]) -> list[np.ndarray]:
         """Per weight group, an array [k, i] = the shared tokens of the union of anchors[i:i + spans[k]]
@@ -507,7 +511,7 @@ class _SharedAnchors:
         if known is not None:
             return known
         n = len(anchors)
-        line = np.zeros((n, len(self.column)), dtype=bool)
+        line = np.zeros((n, self.width), dtype=bool)
         rows: list[int] = []  # (row, column) of every bit, set at once
         cells: list[int] = []
         for k, tokens in enumerate(anchors):
@@ -519,18 +523,14 @@ class _SharedAnchors:
             cells += cols
         line[rows, cells] = True
         longest = max(spans)
-        out = []
-        for first, end, _sums in self.groups:
-            packed = np.packbits(line[:, first:end], axis=1)
-            words = np.zeros((n, -(-packed.shape[1] // 8) * 8), dtype=np.uint8)
-            words[:, :packed.shape[1]] = packed
-            words = words.view(np.uint64)
-            # by_span[d, i]: union over lines [i, i + d), built from the union over [i, i + d - 1)
-            by_span = np.zeros((longest + 1, n + 1, words.shape[1]), dtype=np.uint64)
-            by_span[1, :n] = words
-            for d in range(2, min(longest, n) + 1):
-                by_span[d, :n - d + 1] = by_span[d - 1, :n - d + 1] | words[d - 1:]
-            out.append(by_span[np.asarray(spans)])
+        words = np.packbits(line, axis=1).view(np.uint64)
+        # by_span[d, i]: union over lines [i, i + d), built from the union over [i, i + d - 1)
+        by_span = np.zeros((longest + 1, n + 1, words.shape[1]), dtype=np.uint64)
+        by_span[1, :n] = words
+        for d in range(2, min(longest, n) + 1):
+            by_span[d, :n - d + 1] = by_span[d - 1, :n - d + 1] | words[d - 1:]
+        by_span = by_span[np.asarray(spans)]
+        out = [by_span[:, :, first // 64:-(-end // 64)] for first, end, _sums in self.groups]
         self._span_words[key] = out
         return out
 
