@@ -336,6 +336,13 @@ _SKIP_PENALTY = 0.0  # on top of the (1, 0) / (0, 1) prior: a line left unaligne
 _MIN_BAND = 3000.0  # Latin-character equivalents; the alignment band is at least this wide ...
 _BAND_SHARE = 0.15  # ... or this share of the longer half
 _MAX_FREE_LEAD = 2  # unaligned lines allowed free at the start of either half (title, dateline)
+# The kinds of bead that consume an A line, in the order a cell meets its predecessors (by row, then
+# by column), with their lines on each side, priors and rewards as columns (align_orders' arrays).
+_KINDS = sorted(((da, db) for da, db in _BEADS if da), key=lambda k: (-k[0], -k[1]))
+_KIND_DA, _KIND_DB = np.array([k[0] for k in _KINDS]), np.array([k[1] for k in _KINDS])
+_KIND_PRIORS = np.array([[_BEADS[k]] for k in _KINDS])
+_KIND_REWARDS = np.array([[_BEAD_REWARD + _LINE_REWARD * (da + db - 2) if db else 0.0] for da, db in _KINDS])
+_PAD = max(max(bead) for bead in _BEADS)  # rows and columns before the cells: every predecessor has an address
 
 
 _DENSE_LANGS = frozenset({"zh", "ja", "ko", "th", "lo", "km", "my", "bo"})
@@ -669,11 +676,10 @@ def align_orders(lens_a: Sequence[float], lens_bs: Sequence[Sequence[float]], an
     band = np.array([max(_MIN_BAND, _BAND_SHARE * max(cum_a[n], cum_b[m] / ratio)) for cum_b in cum_bs])
     in_band = np.abs(ca[None, :, None] - cb[:, None, :] / ratio) <= band[:, None, None]
 
-    # The terms of the bead of each kind (da, db) that starts at each cell (i, j): kinds in the order
-    # a cell meets its predecessors (by row, then by column). An unaligned B line, (0, 1), comes
-    # from the same row and is added one cell after another below. Arrays [second half, kind, i, j].
-    kinds = sorted(((da, db) for da, db in _BEADS if da), key=lambda k: (-k[0], -k[1]))
-    da_of, db_of = np.array([k[0] for k in kinds]), np.array([k[1] for k in kinds])
+    # The terms of the bead of each kind (da, db) that starts at each cell (i, j), in _KINDS' order.
+    # An unaligned B line, (0, 1), comes from the same row and is added one cell after another below.
+    # Arrays [second half, kind, i, j].
+    kinds, da_of, db_of = _KINDS, _KIND_DA, _KIND_DB
     la, fits_a = _span_lengths(ca, da_of)
     lb, fits_b = _span_lengths(cb, db_of)
     beads = (db_of > 0)[:, None, None]  # not a skipped A line
@@ -688,13 +694,12 @@ def align_orders(lens_a: Sequence[float], lens_bs: Sequence[Sequence[float]], an
         match += sums[counts]
         groups_met += counts > 0
     matches = np.where(beads, match_weight * match, 0.0)
-    priors = np.array([[_BEADS[k]] for k in kinds])
-    rewards = np.array([[_BEAD_REWARD + _LINE_REWARD * (da + db - 2) if db else 0.0] for da, db in kinds])
+    priors, rewards = _KIND_PRIORS, _KIND_REWARDS
 
     # The DP, row by row: every predecessor in an earlier row at once (best first, earliest on a tie),
     # then the unaligned B lines of this row, one after another. Cells are stored with `pad` rows and
     # columns of nothing before them, so that every predecessor has an address.
-    pad = max(max(bead) for bead in _BEADS)
+    pad = _PAD
     height, width = n + 1 + pad, m + 1 + pad
     open_cells = np.full((orders, height * width), -np.inf)  # scores of the cells a bead may start from
     terms = np.zeros((3, orders, len(kinds), height, width))
