@@ -490,7 +490,7 @@ class _SharedAnchors:
     def __init__(self, anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset], weights: dict):
         self.shared = shared = frozenset().union(*anchors_a) & frozenset().union(*anchors_b)
         self._columns: dict = {}  # a line's anchor set -> its shared tokens' columns
-        self._span_words: dict = {}  # (anchor sets, spans) -> span_words of them
+        self._by_span: dict = {}  # anchor sets -> the bits of their spans (span_words)
         by_weight: dict[float, list] = {}
         for token in shared:
             by_weight.setdefault(weights[token], []).append(token)
@@ -511,12 +511,19 @@ class _SharedAnchors:
     def span_words(self, anchors: Sequence[frozenset], spans: Sequence[int]) -> list[np.ndarray]:
         """Per weight group, an array [k, i] = the shared tokens of the union of anchors[i:i + spans[k]]
         as bits in uint64 words (none where the span runs past the end, or is 0), so that the count
-        of a bead's shared tokens is a popcount of an AND. Remembered: every alignment of the split
-        (with a refined ratio, out of order) asks again for the first half's, with the same spans."""
-        key = (tuple(anchors), tuple(spans))
-        known = self._span_words.get(key)
-        if known is not None:
-            return known
+        of a bead's shared tokens is a popcount of an AND. The unions are remembered per list of anchor
+        sets: every alignment of the split (with a refined ratio, out of order) asks again for the
+        first half's, and pair_matches for the lines of both (the spans of one line)."""
+        key = tuple(anchors)
+        longest = max(spans)
+        by_span = self._by_span.get(key)
+        if by_span is None or len(by_span) <= longest:
+            by_span = self._by_span[key] = self._unions_by_span(anchors, longest)
+        by_span = by_span[np.asarray(spans)]
+        return [by_span[:, :, first // 64:-(-end // 64)] for first, end, _sums in self.groups]
+
+    def _unions_by_span(self, anchors: Sequence[frozenset], longest: int) -> np.ndarray:
+        """[d, i]: the bits of the shared tokens of the union of anchors[i:i + d], for d <= longest."""
         n = len(anchors)
         line = np.zeros((n, self.width), dtype=bool)
         rows: list[int] = []  # (row, column) of every bit, set at once
@@ -529,17 +536,13 @@ class _SharedAnchors:
             rows += [k] * len(cols)
             cells += cols
         line[rows, cells] = True
-        longest = max(spans)
         words = np.packbits(line, axis=1).view(np.uint64)
         # by_span[d, i]: union over lines [i, i + d), built from the union over [i, i + d - 1)
         by_span = np.zeros((longest + 1, n + 1, words.shape[1]), dtype=np.uint64)
         by_span[1, :n] = words
         for d in range(2, min(longest, n) + 1):
             by_span[d, :n - d + 1] = by_span[d - 1, :n - d + 1] | words[d - 1:]
-        by_span = by_span[np.asarray(spans)]
-        out = [by_span[:, :, first // 64:-(-end // 64)] for first, end, _sums in self.groups]
-        self._span_words[key] = out
-        return out
+        return by_span
 
     def pair_matches(self, anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset],
                      weights: dict) -> np.ndarray:
