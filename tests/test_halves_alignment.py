@@ -95,6 +95,22 @@ def test_fast_alignment_equals_the_readable_one_on_long_halves_and_empty_ones():
         assert halves.align_halves(*case) == reference_alignment(*case)
 
 
+def test_alignments_of_several_orders_at_once_equal_each_alone():
+    # align_orders (the out-of-order check's alignments together): each the alignment of its order
+    rng = random.Random(31)
+    for case_number in range(200):
+        lens_a, lens_b, anchors_a, anchors_b, ratio = _random_case(rng, max_lines=14 if case_number < 180 else 50)
+        m = len(lens_b)
+        orders = [list(range(m)), list(range(m - 1, -1, -1)), rng.sample(range(m), m)]
+        lens_bs = [[lens_b[k] for k in order] for order in orders]
+        anchors_bs = [[anchors_b[k] for k in order] for order in orders]
+        together = halves.align_orders(lens_a, lens_bs, anchors_a, anchors_bs, ratio)
+        for alignment, lens, anchors in zip(together, lens_bs, anchors_bs):
+            alone = halves.align_halves(lens_a, lens, anchors_a, anchors, ratio)
+            assert alignment.beads == alone.beads and alignment.score == alone.score
+            assert [type(b.match) for b in alignment.beads] == [type(b.match) for b in alone.beads]
+
+
 def test_fast_alignment_equals_the_readable_one_on_a_real_pair():
     from tests.test_halves import ARTICLE_DE, ARTICLE_EN
 

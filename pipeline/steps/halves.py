@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
 _CJK_WORDLESS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
+_WORDS_AND_GAPS = re.compile(f"({_WORD.pattern})")  # split() keeps the words, between the gaps
 _SENTENCE_BREAK = re.compile(r"[.!?:;\"“”«»„()\[\]—–]")
 # Names are compared on their first letters, which survive inflection (Czech "Trumpa" ~ "Trump")
 # and transliteration endings ("Fakhfakha" ~ "Fakhfakh"); shorter prefixes match common words.
@@ -127,19 +129,47 @@ def weighted_length(text: str) -> float:
         + _DENSITY["hangul"] * hangul
 
 
+_CYRILLIC_CHAR = re.compile("[\u0400-\u04ff]")
+_GREEK_CHAR = re.compile("[\u0370-\u03ff]")
+
+
 @lru_cache(maxsize=1 << 15)
 def _fold_word(word: str) -> str:
     """A word in Latin letters without diacritics, lower case, with spelling variants folded
-    (remembered: names and common words recur in every line of an article)."""
+    (remembered: names and common words recur in every line of an article). An ASCII word has no
+    letters to transliterate and no diacritics (NFKD leaves it as it is)."""
     low = word.lower()
-    if any("\u0400" <= ch <= "\u04ff" for ch in low):
-        low = "".join(_CYRILLIC_TO_LATIN.get(ch, ch) for ch in low)
-    elif any("\u0370" <= ch <= "\u03ff" for ch in low):
-        low = "".join(_GREEK_TO_LATIN.get(ch, ch) for ch in unicodedata.normalize("NFD", low))
-    low = "".join(ch for ch in unicodedata.normalize("NFKD", low) if not unicodedata.combining(ch))
+    if not low.isascii():
+        if _CYRILLIC_CHAR.search(low):
+            low = "".join(_CYRILLIC_TO_LATIN.get(ch, ch) for ch in low)
+        elif _GREEK_CHAR.search(low):
+            low = "".join(_GREEK_TO_LATIN.get(ch, ch) for ch in unicodedata.normalize("NFD", low))
+        low = "".join(ch for ch in unicodedata.normalize("NFKD", low) if not unicodedata.combining(ch))
     for a, b in _LATIN_FOLD:
         low = low.replace(a, b)
     return low
+
+
+# Compatibility characters common in news text that NFKC maps to ASCII: the full-width forms of
+# CJK punctuation (，：（）！？ ... U+FF01-FF5E -> U+0021-007E), the ideographic space and the ellipsis.
+_TO_ASCII = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
+_TO_ASCII.update({"\u3000": " ", "\u2026": "..."})
+_TO_ASCII_CHAR = re.compile("[\u3000\u2026\uff01-\uff5e]")
+
+
+def nfkc(text: str) -> str:
+    """unicodedata.normalize("NFKC", text), faster on CJK text.
+
+    NFKC composes the (canonically ordered) full compatibility decomposition, which is taken
+    character by character; a character of _TO_ASCII decomposes to its ASCII replacement (starters,
+    which decompose to themselves). Replacing those characters first therefore leaves the
+    decomposition, hence NFKC, unchanged; and most Chinese lines are normalised once their
+    full-width punctuation is (`is_normalized` is a quick check), where `normalize` would take the
+    whole line apart and compose it again."""
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text
+    text = _TO_ASCII_CHAR.sub(lambda m: _TO_ASCII[m.group()], text)
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
 _GROUPED_NUMBER = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
@@ -156,12 +186,26 @@ def _number_key(raw: str) -> Optional[str]:
 
 @dataclass(frozen=True)
 class LineFeatures:
+    """What line_features finds; the features only some language pairs use (Han characters, name
+    sounds, cognates: zh-en, the commonest pair, uses none of them) are taken when first asked for."""
     length: float
     numbers: frozenset
     names: frozenset
-    han: frozenset
     long_words: frozenset = frozenset()  # alphabetic words of 6+ letters
-    sounds: frozenset = frozenset()  # consonant keys of names: Latin names and katakana words
+    text: str = ""  # the line, NFKC
+    name_words: tuple = ()  # the words whose prefixes are names (not acronyms)
+
+    @functools.cached_property
+    def han(self) -> frozenset:
+        return frozenset(_HAN.findall(self.text))
+
+    @functools.cached_property
+    def sounds(self) -> frozenset:
+        """Consonant keys of names: Latin names and katakana words."""
+        sounds = {consonant_key(katakana_romaji(w)) for w in _KATAKANA_WORD.findall(self.text)}
+        sounds |= {consonant_key(w) for w in self.name_words}
+        sounds.discard(None)
+        return frozenset(sounds)
 
     @functools.cached_property
     def words(self) -> frozenset:
@@ -172,17 +216,15 @@ class LineFeatures:
 def line_features(text: str, length: Optional[float] = None) -> LineFeatures:
     """What survives translation in one line: numbers, names, Han characters, long words, name sounds.
     `length` is weighted_length(text) when the caller has it already."""
-    norm = text if text.isascii() else unicodedata.normalize("NFKC", text)
+    norm = nfkc(text)
     numbers = frozenset(k for k in (_number_key(m) for m in _NUMBER.findall(norm)) if k)
     cjk = bool(_CJK_WORDLESS.search(norm))
     names = set()
     name_words: list[str] = []
     long_words = set()  # for cognates: alphabetic words of 6+ letters
-    previous_end = 0
-    for m in _WORD.finditer(norm):
-        word = m.group()
-        word_start = previous_end
-        previous_end = m.end()
+    parts = _WORDS_AND_GAPS.split(norm)  # gap, word, gap, word, ..., gap
+    for k in range(1, len(parts), 2):
+        word = parts[k]
         if len(word) >= 6 and not (cjk and _CJK_WORDLESS.search(word)):
             long_words.add(word)
         if not cjk:
@@ -199,18 +241,14 @@ def line_features(text: str, length: Optional[float] = None) -> LineFeatures:
             if not word[0].isupper():
                 continue
             # a sentence starts at the line's first word or after a break in the gap before it
-            if word_start == 0 or _SENTENCE_BREAK.search(norm, word_start, m.start()):
+            if k == 1 or _SENTENCE_BREAK.search(parts[k - 1]):
                 continue
         folded = _fold_word(word)
         if len(folded) >= 4:
             names.add(folded[:_NAME_PREFIX])
             name_words.append(word)
-    han = frozenset(_HAN.findall(norm))
-    sounds = {consonant_key(katakana_romaji(w)) for w in _KATAKANA_WORD.findall(norm)}
-    sounds |= {consonant_key(w) for w in name_words}
-    sounds.discard(None)
-    return LineFeatures(weighted_length(text) if length is None else length, numbers, frozenset(names), han,
-                        frozenset(long_words), frozenset(sounds))
+    return LineFeatures(weighted_length(text) if length is None else length, numbers, frozenset(names),
+                        frozenset(long_words), norm, tuple(name_words))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -298,6 +336,13 @@ _SKIP_PENALTY = 0.0  # on top of the (1, 0) / (0, 1) prior: a line left unaligne
 _MIN_BAND = 3000.0  # Latin-character equivalents; the alignment band is at least this wide ...
 _BAND_SHARE = 0.15  # ... or this share of the longer half
 _MAX_FREE_LEAD = 2  # unaligned lines allowed free at the start of either half (title, dateline)
+# The kinds of bead that consume an A line, in the order a cell meets its predecessors (by row, then
+# by column), with their lines on each side, priors and rewards as columns (align_orders' arrays).
+_KINDS = sorted(((da, db) for da, db in _BEADS if da), key=lambda k: (-k[0], -k[1]))
+_KIND_DA, _KIND_DB = np.array([k[0] for k in _KINDS]), np.array([k[1] for k in _KINDS])
+_KIND_PRIORS = np.array([[_BEADS[k]] for k in _KINDS])
+_KIND_REWARDS = np.array([[_BEAD_REWARD + _LINE_REWARD * (da + db - 2) if db else 0.0] for da, db in _KINDS])
+_PAD = max(max(bead) for bead in _BEADS)  # rows and columns before the cells: every predecessor has an address
 
 
 _DENSE_LANGS = frozenset({"zh", "ja", "ko", "th", "lo", "km", "my", "bo"})
@@ -313,8 +358,11 @@ with would your year years told""".split())
 chinese_gloss_keys = text_gloss_keys
 
 
+_EN_WORD = re.compile(r"[A-Za-z]{4,}")
+
+
 def english_word_keys(text: str) -> frozenset:
-    return frozenset(w.lower()[:5] for w in re.findall(r"[A-Za-z]{4,}", text) if w.lower() not in _EN_STOP)
+    return frozenset(w[:5] for w in map(str.lower, _EN_WORD.findall(text)) if w not in _EN_STOP)
 
 
 def anchor_sets(texts: Sequence[str], feats: Sequence[LineFeatures], lang: str, other_lang: str) -> list[frozenset]:
@@ -442,45 +490,59 @@ class _SharedAnchors:
     def __init__(self, anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset], weights: dict):
         self.shared = shared = frozenset().union(*anchors_a) & frozenset().union(*anchors_b)
         self._columns: dict = {}  # a line's anchor set -> its shared tokens' columns
+        self._by_span: dict = {}  # anchor sets -> the bits of their spans (span_words)
         by_weight: dict[float, list] = {}
         for token in shared:
             by_weight.setdefault(weights[token], []).append(token)
         self.column: dict = {}
-        # per weight: (first column, end column, {count: sum([w] * count)} as an array)
+        # per weight: (first column, end column, {count: sum([w] * count)} as an array); each group
+        # starts a new 64-bit word, so that the bits of all groups are packed and unioned at once
         self.groups: list[tuple[int, int, np.ndarray]] = []
+        self.width = 0  # columns, with the room to the end of each group's last word
         for w, tokens in by_weight.items():
-            start = len(self.column)
-            for token in tokens:
-                self.column[token] = len(self.column)
+            start = self.width
+            for column, token in enumerate(tokens, start):
+                self.column[token] = column
+            end = start + len(tokens)
             # sum([w] * c) for every count c: the same running sum, one addition at a time
-            self.groups.append((start, len(self.column), np.array([0.0, *itertools.accumulate([w] * len(tokens))])))
+            self.groups.append((start, end, np.array([0.0, *itertools.accumulate([w] * len(tokens))])))
+            self.width = -(-end // 64) * 64
 
     def span_words(self, anchors: Sequence[frozenset], spans: Sequence[int]) -> list[np.ndarray]:
         """Per weight group, an array [k, i] = the shared tokens of the union of anchors[i:i + spans[k]]
         as bits in uint64 words (none where the span runs past the end, or is 0), so that the count
-        of a bead's shared tokens is a popcount of an AND."""
+        of a bead's shared tokens is a popcount of an AND. The unions are remembered per list of anchor
+        sets: every alignment of the split (with a refined ratio, out of order) asks again for the
+        first half's, and pair_matches for the lines of both (the spans of one line)."""
+        key = tuple(anchors)
+        longest = max(spans)
+        by_span = self._by_span.get(key)
+        if by_span is None or len(by_span) <= longest:
+            by_span = self._by_span[key] = self._unions_by_span(anchors, longest)
+        by_span = by_span[np.asarray(spans)]
+        return [by_span[:, :, first // 64:-(-end // 64)] for first, end, _sums in self.groups]
+
+    def _unions_by_span(self, anchors: Sequence[frozenset], longest: int) -> np.ndarray:
+        """[d, i]: the bits of the shared tokens of the union of anchors[i:i + d], for d <= longest."""
         n = len(anchors)
-        line = np.zeros((n, len(self.column)), dtype=bool)
+        line = np.zeros((n, self.width), dtype=bool)
+        rows: list[int] = []  # (row, column) of every bit, set at once
+        cells: list[int] = []
         for k, tokens in enumerate(anchors):
             cols = self._columns.get(tokens)
             if cols is None:
                 column = self.column
                 cols = self._columns[tokens] = [column[t] for t in tokens & self.shared]
-            line[k, cols] = True
-        longest = max(spans)
-        out = []
-        for first, end, _sums in self.groups:
-            packed = np.packbits(line[:, first:end], axis=1)
-            words = np.zeros((n, -(-packed.shape[1] // 8) * 8), dtype=np.uint8)
-            words[:, :packed.shape[1]] = packed
-            words = words.view(np.uint64)
-            # by_span[d, i]: union over lines [i, i + d), built from the union over [i, i + d - 1)
-            by_span = np.zeros((longest + 1, n + 1, words.shape[1]), dtype=np.uint64)
-            by_span[1, :n] = words
-            for d in range(2, min(longest, n) + 1):
-                by_span[d, :n - d + 1] = by_span[d - 1, :n - d + 1] | words[d - 1:]
-            out.append(by_span[np.asarray(spans)])
-        return out
+            rows += [k] * len(cols)
+            cells += cols
+        line[rows, cells] = True
+        words = np.packbits(line, axis=1).view(np.uint64)
+        # by_span[d, i]: union over lines [i, i + d), built from the union over [i, i + d - 1)
+        by_span = np.zeros((longest + 1, n + 1, words.shape[1]), dtype=np.uint64)
+        by_span[1, :n] = words
+        for d in range(2, min(longest, n) + 1):
+            by_span[d, :n - d + 1] = by_span[d - 1, :n - d + 1] | words[d - 1:]
+        return by_span
 
     def pair_matches(self, anchors_a: Sequence[frozenset], anchors_b: Sequence[frozenset],
                      weights: dict) -> np.ndarray:
@@ -491,7 +553,7 @@ class _SharedAnchors:
         groups_met = np.zeros((n, m), dtype=np.int64)
         for (_first, _end, sums), words_a, words_b in zip(self.groups, self.span_words(anchors_a, [1]),
                                                           self.span_words(anchors_b, [1])):
-            counts = _popcount_rows(words_a[0, :n, None, :] & words_b[0, None, :m, :])
+            counts = _shared_bits(words_a[0, :n, None, :], words_b[0, None, :m, :])
             match += sums[counts]
             groups_met += counts > 0
         for i, j in np.argwhere(groups_met > 1).tolist():
@@ -504,6 +566,16 @@ def _popcount_rows(words: np.ndarray) -> np.ndarray:
     if hasattr(np, "bitwise_count"):
         return np.bitwise_count(words).sum(axis=-1, dtype=np.int64)
     return _BYTE_POPCOUNT[words.view(np.uint8)].sum(axis=-1, dtype=np.int64)
+
+
+def _shared_bits(words_a: np.ndarray, words_b: np.ndarray) -> np.ndarray:
+    """_popcount_rows(words_a & words_b) for broadcastable uint64 arrays, one word (the last axis)
+    at a time: rows are a few words long, and a reduction over so short an axis costs more than the
+    popcounts themselves (the same integers)."""
+    counts = _popcount_rows(words_a[..., :1] & words_b[..., :1])
+    for w in range(1, words_a.shape[-1]):
+        counts += _popcount_rows(words_a[..., w:w + 1] & words_b[..., w:w + 1])
+    return counts
 
 
 _BYTE_POPCOUNT = np.array([bin(b).count("1") for b in range(256)], dtype=np.int64)
@@ -520,11 +592,12 @@ _NEAR = 1e-6  # far above the rounding differences of a sum in another order
 
 
 def _length_logps(la: np.ndarray, lb: np.ndarray, ratio: float, needed: np.ndarray) -> np.ndarray:
-    """_bead_log_prob(la[k, i], lb[k, j], ratio) for every bead kind k and cell (i, j) where `needed`,
-    the same floats: the arithmetic in numpy (the same IEEE operations in the same order), erfc and
-    log by `math` per value (numpy has no erfc, and its log may round the last bit differently), the
-    floor directly where erfc is surely below it. Cells not needed hold the floor."""
-    la, lb = la[:, :, None], lb[:, None, :]
+    """_bead_log_prob(la[k, i], lb[..., k, j], ratio) for every bead kind k and cell (i, j) where
+    `needed` (of every second half, lb's leading axes), the same floats: the arithmetic in numpy (the
+    same IEEE operations in the same order), erfc and log by `math` per value (numpy has no erfc, and
+    its log may round the last bit differently), the floor directly where erfc is surely below it.
+    Cells not needed hold the floor."""
+    la, lb = la[:, :, None], lb[..., None, :]
     mean = (la + lb / ratio) / 2.0
     delta = (lb - la * ratio) / np.sqrt(np.maximum(mean, 1.0) * _VARIANCE * ratio)
     x = np.abs(delta) / _SQRT2
@@ -539,11 +612,12 @@ def _length_logps(la: np.ndarray, lb: np.ndarray, ratio: float, needed: np.ndarr
 
 
 def _span_lengths(cum: np.ndarray, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(length of lines [i, i + d) for each span d and start i, whether i + d stays in the half)."""
-    n = len(cum) - 1
+    """(length of lines [i, i + d) for each span d and start i, whether i + d stays in the half);
+    `cum` may have leading axes (several halves), the lengths have them too."""
+    n = cum.shape[-1] - 1
     ends = np.arange(n + 1)[None, :] + spans[:, None]
     inside = ends <= n
-    return np.where(inside, cum[np.minimum(ends, n)] - cum[None, :], 0.0), inside
+    return np.where(inside, cum[..., np.minimum(ends, n)] - cum[..., None, :], 0.0), inside
 
 
 def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Sequence[frozenset],
@@ -562,126 +636,145 @@ def align_halves(lens_a: Sequence[float], lens_b: Sequence[float], anchors_a: Se
     `tests/test_halves_alignment.py` compares the two), and ties go where it sends them: to the
     predecessor met first in row-major order, a cell's starting value first.
     """
-    n, m = len(lens_a), len(lens_b)
+    return align_orders(lens_a, [lens_b], anchors_a, [anchors_b], ratio, match_weight, weights, index)[0]
+
+
+def align_orders(lens_a: Sequence[float], lens_bs: Sequence[Sequence[float]], anchors_a: Sequence[frozenset],
+                 anchors_bs: Sequence[Sequence[frozenset]], ratio: float, match_weight: float = 2.0,
+                 weights: Optional[dict] = None, index: Optional[_SharedAnchors] = None) -> list[Alignment]:
+    """align_halves of the first half with each of several second halves of one length (the second
+    half in other orders), all at once: the arrays have one more axis in front, one entry per second
+    half, so that a row of the dynamic programme is one set of array operations for all of them (on
+    the short halves of most documents, the number of operations is the cost). Each alignment is the
+    one align_halves gives alone: the same operations on the same values, cell by cell."""
+    n, m = len(lens_a), len(lens_bs[0])
+    orders = len(lens_bs)
     neg = -1e18
     unreached = neg / 2
     cum_a = [0.0]
     for x in lens_a:
         cum_a.append(cum_a[-1] + x)
-    cum_b = [0.0]
-    for x in lens_b:
-        cum_b.append(cum_b[-1] + x)
+    cum_bs = []
+    for lens_b in lens_bs:
+        cum_b = [0.0]
+        for x in lens_b:
+            cum_b.append(cum_b[-1] + x)
+        cum_bs.append(cum_b)
     # cells reachable for free: the start, and up to _MAX_FREE_LEAD unaligned lines on either side
     start = np.full((n + 1, m + 1), neg)
     if n and m:
         start[:min(n - 1, _MAX_FREE_LEAD) + 1, 0] = 0.0
         start[0, :min(m - 1, _MAX_FREE_LEAD) + 1] = 0.0
     else:  # no cell is reachable
-        return _traced(start.tolist(), np.full((n + 1, m + 1), -1), [], None, None, ratio, anchors_a, anchors_b, weights)
+        return [_traced(start.tolist(), np.full((n + 1, m + 1), -1), [], None, None, ratio, anchors_a, anchors_b,
+                        weights) for anchors_b in anchors_bs]
     if weights is None:
-        weights = token_weights(anchors_a, anchors_b)
+        weights = token_weights(anchors_a, *anchors_bs)
     if index is None:
-        index = _SharedAnchors(anchors_a, anchors_b, weights)
-    ca, cb = np.array(cum_a), np.array(cum_b)
+        index = _SharedAnchors(anchors_a, [tokens for anchors_b in anchors_bs for tokens in anchors_b], weights)
+    ca, cb = np.array(cum_a), np.array(cum_bs)
     # Only cells whose text positions (B scaled by the ratio) are within a band of each other lead
     # anywhere: a dropped paragraph or a missing title shifts the path by its length, never by half
     # the text.
-    band = max(_MIN_BAND, _BAND_SHARE * max(cum_a[n], cum_b[m] / ratio))
-    in_band = np.abs(ca[:, None] - cb[None, :] / ratio) <= band
+    band = np.array([max(_MIN_BAND, _BAND_SHARE * max(cum_a[n], cum_b[m] / ratio)) for cum_b in cum_bs])
+    in_band = np.abs(ca[None, :, None] - cb[:, None, :] / ratio) <= band[:, None, None]
 
-    # The terms of the bead of each kind (da, db) that starts at each cell (i, j): kinds in the order
-    # a cell meets its predecessors (by row, then by column). An unaligned B line, (0, 1), comes
-    # from the same row and is added one cell after another below.
-    kinds = sorted(((da, db) for da, db in _BEADS if da), key=lambda k: (-k[0], -k[1]))
-    da_of, db_of = np.array([k[0] for k in kinds]), np.array([k[1] for k in kinds])
+    # The terms of the bead of each kind (da, db) that starts at each cell (i, j), in _KINDS' order.
+    # An unaligned B line, (0, 1), comes from the same row and is added one cell after another below.
+    # Arrays [second half, kind, i, j].
+    kinds, da_of, db_of = _KINDS, _KIND_DA, _KIND_DB
     la, fits_a = _span_lengths(ca, da_of)
     lb, fits_b = _span_lengths(cb, db_of)
     beads = (db_of > 0)[:, None, None]  # not a skipped A line
-    needed = in_band[None] & fits_a[:, :, None] & fits_b[:, None, :] & beads
+    needed = in_band[:, None] & fits_a[:, :, None] & fits_b[:, None, :] & beads
     logps = np.where(beads, _length_logps(la, lb, ratio, needed), -_SKIP_PENALTY)
     # anchor matches: per weight group a popcount of the shared bits, the set sum only for a mix
     match = np.zeros(logps.shape)
     groups_met = np.zeros(logps.shape, dtype=np.int64)
-    groups = zip(index.groups, index.span_words(anchors_a, da_of), index.span_words(anchors_b, db_of))
-    for (_first, _end, sums), words_a, words_b in groups:
-        counts = _popcount_rows(words_a[:, :, None, :] & words_b[:, None, :, :])
+    words_bs = zip(*(index.span_words(anchors_b, db_of) for anchors_b in anchors_bs))
+    for (_first, _end, sums), words_a, words_b in zip(index.groups, index.span_words(anchors_a, da_of), words_bs):
+        counts = _shared_bits(words_a[:, :, None, :], np.stack(words_b)[:, :, None, :, :])
         match += sums[counts]
         groups_met += counts > 0
     matches = np.where(beads, match_weight * match, 0.0)
-    priors = np.array([[_BEADS[k]] for k in kinds])
-    rewards = np.array([[_BEAD_REWARD + _LINE_REWARD * (da + db - 2) if db else 0.0] for da, db in kinds])
+    priors, rewards = _KIND_PRIORS, _KIND_REWARDS
 
     # The DP, row by row: every predecessor in an earlier row at once (best first, earliest on a tie),
     # then the unaligned B lines of this row, one after another. Cells are stored with `pad` rows and
     # columns of nothing before them, so that every predecessor has an address.
-    pad = max(max(bead) for bead in _BEADS)
+    pad = _PAD
     height, width = n + 1 + pad, m + 1 + pad
-    open_cells = np.full(height * width, -np.inf)  # scores of the cells a bead may start from
-    terms = np.zeros((3, len(kinds), height, width))
-    terms[0, :, pad:, pad:] = logps
-    terms[1, :, pad:, pad:] = matches
+    open_cells = np.full((orders, height * width), -np.inf)  # scores of the cells a bead may start from
+    terms = np.zeros((3, orders, len(kinds), height, width))
+    terms[0, :, :, pad:, pad:] = logps
+    terms[1, :, :, pad:, pad:] = matches
     # A bead whose shared tokens have several weights holds the sum by weight group, not in set
     # order: at most a few units in the last place from _match_score, so a cell looks it up only when
     # such a bead is within _NEAR of its best.
-    terms[2, :, pad:, pad:] = (groups_met > 1) & needed
+    terms[2, :, :, pad:, pad:] = (groups_met > 1) & needed
     # [ii, k, jj]: where the bead of kind k that ends at (ii, jj) starts, and its terms
     from_cell = (((pad - da_of) * width + pad - db_of)[None, :, None] + np.arange(m + 1)[None, None, :]
                  + (np.arange(n + 1) * width)[:, None, None])
     from_term = from_cell + (np.arange(len(kinds)) * height * width)[None, :, None]
-    logp_in, match_in = terms[0].ravel()[from_term], terms[1].ravel()[from_term]
-    mixed_in = terms[2].ravel()[from_term] > 0
-    mixed_rows = mixed_in.any(axis=(1, 2))
+    terms = terms.reshape(3, orders, -1)
+    logp_in, match_in = terms[0][:, from_term], terms[1][:, from_term]  # [second half, ii, k, jj]
+    mixed_in = terms[2][:, from_term] > 0
+    mixed_rows = mixed_in.any(axis=(0, 2, 3))
     unions_a: dict = {}  # (start, span) -> union of the anchor sets, as _match_score's callers build it
-    unions_b: dict = {}
-    best = start.tolist()
-    came_from = np.full((n + 1, m + 1), -1)  # index into kinds; len(kinds) for an unaligned B line
+    unions_b: dict = {}  # (second half, start, span) -> the same
+    best = [start.tolist() for _ in range(orders)]
+    came_from = np.full((orders, n + 1, m + 1), -1)  # index into kinds; len(kinds) for an unaligned B line
     cols = np.arange(m + 1)
+    which = np.arange(orders)[:, None]
+    band_rows = in_band.tolist()
     skip_b = _BEADS[0, 1]
     for ii in range(n + 1):
-        row = best[ii]
+        rows = [best_o[ii] for best_o in best]
         if ii:
-            scores = open_cells[from_cell[ii]]
+            scores = open_cells[:, from_cell[ii]]
             scores += priors
-            scores += logp_in[ii]
+            scores += logp_in[:, ii]
             scores += rewards
-            scores += match_in[ii]
-            top = scores.argmax(axis=0)
-            top_score = scores[top, cols]
+            scores += match_in[:, ii]
+            top = scores.argmax(axis=1)
+            top_score = scores[which, top, cols]
             if mixed_rows[ii]:
-                near = mixed_in[ii] & (scores >= top_score - _NEAR) & (scores > -np.inf)
+                near = mixed_in[:, ii] & (scores >= top_score[:, None, :] - _NEAR) & (scores > -np.inf)
                 if near.any():
-                    for k, jj in np.argwhere(near).tolist():
+                    for o, k, jj in np.argwhere(near).tolist():
                         da, db = kinds[k]
                         i, j = ii - da, jj - db
                         ua = unions_a.get((i, da))
                         if ua is None:
                             ua = unions_a[i, da] = frozenset().union(*anchors_a[i:ii])
-                        ub = unions_b.get((j, db))
+                        ub = unions_b.get((o, j, db))
                         if ub is None:
-                            ub = unions_b[j, db] = frozenset().union(*anchors_b[j:jj])
-                        scores[k, jj] = (float(open_cells[from_cell[ii, k, jj]]) + float(priors[k, 0])
-                                         + float(logp_in[ii, k, jj]) + float(rewards[k, 0])
-                                         + match_weight * _match_score(ua, ub, weights))
-                    top = scores.argmax(axis=0)
-                    top_score = scores[top, cols]
+                            ub = unions_b[o, j, db] = frozenset().union(*anchors_bs[o][j:jj])
+                        scores[o, k, jj] = (float(open_cells[o, from_cell[ii, k, jj]]) + float(priors[k, 0])
+                                            + float(logp_in[o, ii, k, jj]) + float(rewards[k, 0])
+                                            + match_weight * _match_score(ua, ub, weights))
+                    top = scores.argmax(axis=1)
+                    top_score = scores[which, top, cols]
             better = top_score > start[ii]
-            row = np.where(better, top_score, start[ii]).tolist()
-            came_from[ii, better] = top[better]
-        band_row = in_band[ii].tolist()
-        for jj in range(1, m + 1):
-            here = row[jj - 1]
-            if here > unreached and band_row[jj - 1]:
-                score = here + skip_b - _SKIP_PENALTY
-                if score > row[jj]:
-                    row[jj] = score
-                    came_from[ii, jj] = len(kinds)
-        best[ii] = row
-        open_row = np.array(row)
-        open_cells[(ii + pad) * width + pad:(ii + pad + 1) * width] = np.where(
-            (open_row > unreached) & in_band[ii], open_row, -np.inf)
+            rows = np.where(better, top_score, start[ii]).tolist()
+            came_from[:, ii][better] = top[better]
+        for o, row in enumerate(rows):
+            band_row = band_rows[o][ii]
+            for jj in range(1, m + 1):
+                here = row[jj - 1]
+                if here > unreached and band_row[jj - 1]:
+                    score = here + skip_b - _SKIP_PENALTY
+                    if score > row[jj]:
+                        row[jj] = score
+                        came_from[o, ii, jj] = len(kinds)
+            best[o][ii] = row
+        open_rows = np.array(rows)
+        open_cells[:, (ii + pad) * width + pad:(ii + pad + 1) * width] = np.where(
+            (open_rows > unreached) & in_band[:, ii], open_rows, -np.inf)
     # a bead's match: the popcount sum where its shared tokens have one weight (NaN: look it up)
     exact_match = np.where((groups_met > 1), np.nan, match)
-    return _traced(best, came_from, kinds, logps, exact_match, ratio, anchors_a, anchors_b, weights)
+    return [_traced(best[o], came_from[o], kinds, logps[o], exact_match[o], ratio, anchors_a, anchors_bs[o], weights)
+            for o in range(orders)]
 
 
 def best_end(best: list[list[float]]) -> tuple[float, int, int]:
@@ -803,9 +896,10 @@ def shuffled_match(lens_a, lens_b, anchors_a, anchors_b, ratio: float, weights: 
     if m < 2:
         return 0.0
     best = 0.0
-    for order in (list(range(m - 1, -1, -1)), [(k + m // 2) % m for k in range(m)]):
-        alignment = align_halves(lens_a, [lens_b[k] for k in order], anchors_a,
-                                 [anchors_b[k] for k in order], ratio, weights=weights, index=index)
+    orders = (list(range(m - 1, -1, -1)), [(k + m // 2) % m for k in range(m)])
+    alignments = align_orders(lens_a, [[lens_b[k] for k in order] for order in orders], anchors_a,
+                              [[anchors_b[k] for k in order] for order in orders], ratio, weights=weights, index=index)
+    for alignment in alignments:
         best = max(best, sum(b.match for b in alignment.beads))
     return best
 
@@ -1018,7 +1112,7 @@ def find_translated_halves(lines: Sequence[str], line_langs: Sequence[str], min_
 
 def _shingle_text(text: str) -> str:
     """The text shingles are taken from: NFKC (which leaves ASCII as it is), lower case."""
-    return text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).lower()
+    return nfkc(text).lower()
 
 
 def shingles(text: str) -> frozenset:
@@ -1031,7 +1125,7 @@ def _shingles_of(norm: str) -> frozenset:
         return frozenset(w for w in _WORD.findall(norm) if len(w) >= 3)
     tokens = {w for w in _WORD.findall(norm) if not _CJK_WORDLESS.search(w) and len(w) >= 3}
     for run in _CJK_RUN.findall(norm):
-        tokens.update(run[k:k + 2] for k in range(len(run) - 1))
+        tokens.update(map(operator.add, run, run[1:]))  # its bigrams
     return frozenset(tokens)
 
 
