@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 import zlib
 from dataclasses import dataclass
 
 import numpy as np
+
+from pipeline.steps.normalize import nfkc
 
 MAX_HASH = np.uint64((1 << 32) - 1)
 MINHASH_SEED = 20240601
@@ -70,7 +71,7 @@ def is_no_space_char(ch: str) -> bool:
 
 def _nfkc_casefold(text: str) -> str:
     """NFKC, then casefold (for ASCII text: lower, the same)."""
-    return text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
+    return text.lower() if text.isascii() else nfkc(text).casefold()
 
 
 def fold_text(text: str) -> str:

@@ -35,6 +35,7 @@ import numpy as np
 
 from pipeline.document import Document
 from pipeline.steps.cedict import text_gloss_keys
+from pipeline.steps.normalize import nfkc
 
 # ------------------------------------------------------------------------------------------------
 # Line features
@@ -148,28 +149,6 @@ def _fold_word(word: str) -> str:
     for a, b in _LATIN_FOLD:
         low = low.replace(a, b)
     return low
-
-
-# Compatibility characters common in news text that NFKC maps to ASCII: the full-width forms of
-# CJK punctuation (，：（）！？ ... U+FF01-FF5E -> U+0021-007E), the ideographic space and the ellipsis.
-_TO_ASCII = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
-_TO_ASCII.update({"\u3000": " ", "\u2026": "..."})
-_TO_ASCII_CHAR = re.compile("[\u3000\u2026\uff01-\uff5e]")
-
-
-def nfkc(text: str) -> str:
-    """unicodedata.normalize("NFKC", text), faster on CJK text.
-
-    NFKC composes the (canonically ordered) full compatibility decomposition, which is taken
-    character by character; a character of _TO_ASCII decomposes to its ASCII replacement (starters,
-    which decompose to themselves). Replacing those characters first therefore leaves the
-    decomposition, hence NFKC, unchanged; and most Chinese lines are normalised once their
-    full-width punctuation is (`is_normalized` is a quick check), where `normalize` would take the
-    whole line apart and compose it again."""
-    if text.isascii() or unicodedata.is_normalized("NFKC", text):
-        return text
-    text = _TO_ASCII_CHAR.sub(lambda m: _TO_ASCII[m.group()], text)
-    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
 _GROUPED_NUMBER = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
