@@ -210,9 +210,10 @@ def pipeline_work(args) -> None:
     import pickle
 
     sys.path.insert(0, _as_package(os.path.abspath(args.old), "pipeline_old"))
-    sys.path.insert(0, os.path.abspath(args.new))
     sys.path.insert(0, os.path.join(HERE, "scripts"))
-    import bench
+    import bench  # (it puts this script's checkout first on sys.path: --new goes before it)
+
+    sys.path.insert(0, os.path.abspath(args.new))
     from pipeline.gc_tuning import tune_gc
 
     tune_gc()  # the collector as in a cleaning worker
