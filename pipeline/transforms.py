@@ -437,7 +437,7 @@ class SpillWithDedupKeys(spill.SpillWriter):
         rank = dedup.rank_bytes(record["id"], record["chars"])
         if cfg.near:
             exact_hex, hashes = dedup.exact_key_and_shingle_hashes(record["text"], cfg.word_ngram, cfg.char_ngram)
-        else:
+        elif cfg.exact:
             exact_hex = dedup.exact_key(record["text"])
         exact = (bytes.fromhex(exact_hex) if cfg.exact
                  else hashlib.blake2b(record["id"].encode("utf-8", "surrogatepass"), digest_size=16).digest())
