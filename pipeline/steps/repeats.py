@@ -13,7 +13,7 @@ from typing import Iterable
 from urllib.parse import urlparse
 
 from pipeline.document import Document
-from pipeline.steps.chrome_lines import normalise_line, normalise_lines
+from pipeline.steps.chrome_lines import normalise_lines
 
 RULE = "corpus.repeated_line"
 CORPUS = "*"  # the scope of corpus-wide counts
@@ -28,12 +28,9 @@ def site_of(doc: Document) -> str:
     return "dir:" + posixpath.dirname(doc.source.replace("\\", "/"))
 
 
-def line_key(line: str) -> bytes:
-    """A short stable digest of the normalised line (letters and digits, case-folded)."""
-    return _key_of_normalised(normalise_line(line))
-
-
-def _key_of_normalised(normalised: str) -> bytes:
+def line_key(normalised: str) -> bytes:
+    """A short stable digest of a line normalised by chrome_lines.normalise_line (letters and
+    digits, case-folded)."""
     return hashlib.blake2b(normalised.encode("utf-8"), digest_size=8).digest()
 
 
@@ -47,10 +44,10 @@ def repeat_keys(doc: Document, max_chars: int) -> list[tuple[bytes, list[int]]]:
         if len(line) <= max_chars and line != title:
             short.append((i, line))
     keys: dict[bytes, list[int]] = {}
-    # the short lines normalised in one pass (line_key of each, without normalising it twice)
+    # the short lines normalised in one pass (normalise_lines: normalise_line of each)
     for (i, _line), normalised in zip(short, normalise_lines([line for _i, line in short])):
         if normalised:
-            keys.setdefault(_key_of_normalised(normalised), []).append(i)
+            keys.setdefault(line_key(normalised), []).append(i)
     return sorted(keys.items())
 
 
